@@ -1,0 +1,65 @@
+// Reading values back to JS: evaluation, then a host copy in logical order.
+import type { MxArray } from '../core/array.ts';
+import { evalArrays } from '../ir/eval.ts';
+import { ensureCpu } from '../core/transfer.ts';
+import { offsets } from '../backend/cpu/strided.ts';
+import { allocTyped, reader, type TypedArray } from '../core/numeric.ts';
+import { isContiguous } from '../core/shape.ts';
+
+/** Values of a realized array as a TypedArray in row-major order. */
+export async function hostData(a: MxArray): Promise<TypedArray> {
+  await evalArrays(a);
+  const r = a._data;
+  if (!r) throw new Error(`[data] Array ${a.toString()} was disposed.`);
+  const src = r.storage.cpu ?? (await ensureCpu(r.storage));
+  if (isContiguous(a.shape, r.strides)) return src.slice(r.offset, r.offset + a.size) as TypedArray;
+  const offs = offsets(a.shape, r.strides, r.offset);
+  const out = allocTyped(a.dtype, a.size);
+  for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]] as never;
+  return out;
+}
+
+type F16Ctor = new (n: number) => globalThis.ArrayLike<number> & { [i: number]: number };
+
+/**
+ * Values as a TypedArray: float16 as Float16Array where the runtime has it (else
+ * Float32Array), bfloat16 as Float32Array, bool as Uint8Array.
+ */
+export async function data(a: MxArray): Promise<TypedArray | globalThis.ArrayLike<number>> {
+  const raw = await hostData(a);
+  if (a.dtype.name === 'float16' || a.dtype.name === 'bfloat16') {
+    const rd = reader(a.dtype, raw);
+    const F16 = (globalThis as { Float16Array?: F16Ctor }).Float16Array;
+    const out = a.dtype.name === 'float16' && F16 ? new F16(raw.length) : new Float32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = rd(i);
+    return out;
+  }
+  return raw;
+}
+
+export type Nested = number | boolean | Nested[];
+
+/** Values as nested JS arrays (numbers, or booleans for bool). */
+export async function tolist(a: MxArray): Promise<Nested> {
+  const raw = await hostData(a);
+  const rd = reader(a.dtype, raw);
+  const isBool = a.dtype.name === 'bool';
+  let i = 0;
+  const build = (d: number): Nested => {
+    if (d === a.ndim) {
+      const v = rd(i++);
+      return isBool ? v !== 0 : v;
+    }
+    const out: Nested[] = [];
+    for (let k = 0; k < a.shape[d]; k++) out.push(build(d + 1));
+    return out;
+  };
+  return build(0);
+}
+
+/** The single value of a size-1 array. */
+export async function item(a: MxArray): Promise<number | boolean> {
+  if (a.size !== 1) throw new Error(`[item] Only size-1 arrays can be converted to a scalar; got shape (${a.shape.join(',')}).`);
+  const v = reader(a.dtype, await hostData(a))(0);
+  return a.dtype.name === 'bool' ? v !== 0 : v;
+}

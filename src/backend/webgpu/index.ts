@@ -1,0 +1,2 @@
+// placeholder until the WebGPU backend lands
+export {};

@@ -1,0 +1,66 @@
+// webmlx: MLX's array API for the web. `import * as mx from 'webmlx'`.
+import './api/methods.ts';
+import './backend/cpu/index.ts';
+import './backend/webgpu/index.ts';
+import { MxArray } from './core/array.ts';
+import { type Dtype, type DtypeLike, toDtype, promoteTypes } from './core/dtype.ts';
+import { evalArrays } from './ir/eval.ts';
+
+export { MxArray, MxArray as array_ } from './core/array.ts';
+export {
+  Dtype, bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16,
+  float64, issubdtype, finfo, iinfo, type DtypeLike, type DtypeName,
+} from './core/dtype.ts';
+export { Device, cpu, gpu, setDefaultDevice, defaultDevice, type StreamOpt } from './core/device.ts';
+export {
+  getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, clearCache, setMemoryLimit, setCacheLimit,
+} from './core/memory.ts';
+export { array, type ArrayInput, type NestedData } from './ops/core.ts';
+export * from './ops/elementwise.ts';
+export {
+  sum, prod, max, min, all, any, argmax, argmin, mean, variance as var, std, logsumexp, softmax,
+  cumsum, cumprod, cummax, cummin, allclose, arrayEqual, type Axis,
+} from './ops/reduce.ts';
+export {
+  reshape, flatten, squeeze, expandDims, transpose, swapaxes, moveaxis, concatenate, stack, split, tile, repeat,
+  pad, flip, roll, sliceAxes,
+} from './ops/shape.ts';
+export { zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, identity, tri, tril, triu, meshgrid } from './ops/creation.ts';
+export {
+  index, take, takeAlongAxis, putAlongAxis, sliceUpdate, slice, newaxis, AtIndexer, type Slice, type IndexKey,
+} from './ops/indexing.ts';
+export { matmul } from './ops/matmul.ts';
+export * as random from './random/index.ts';
+export { tolist, item, data } from './api/readback.ts';
+
+/**
+ * Evaluates arrays (and arrays inside nested lists/objects) in one graph.
+ * @example
+ * await mx.eval(loss, params);
+ */
+export const evaluate = evalArrays;
+export { evalArrays as eval };
+
+/**
+ * Starts evaluating without waiting; await the returned promise when needed.
+ * @example
+ * const done = mx.asyncEval(y); ...; await done;
+ */
+export function asyncEval(...arrays: unknown[]): Promise<void> {
+  return evalArrays(...arrays);
+}
+
+/**
+ * The dtype the arguments promote to (arrays, dtypes, or JS scalars, weakly typed).
+ * @example
+ * mx.resultType(mx.int8, mx.uint8) // mx.int16
+ */
+export function resultType(...args: (MxArray | DtypeLike | number | boolean)[]): Dtype {
+  const strong = args.filter((a) => typeof a !== 'number' && typeof a !== 'boolean').map((a) => (a instanceof MxArray ? a.dtype : toDtype(a as DtypeLike)));
+  if (strong.length === 0) {
+    return args.some((a) => typeof a === 'number' && !Number.isInteger(a)) ? toDtype('float32') : args.every((a) => typeof a === 'boolean') ? toDtype('bool') : toDtype('int32');
+  }
+  let d = strong.reduce(promoteTypes);
+  if (args.some((a) => typeof a === 'number' && !Number.isInteger(a)) && (d.kind === 'i' || d.kind === 'u' || d.kind === 'b')) d = toDtype('float32');
+  return d;
+}

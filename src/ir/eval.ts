@@ -1,0 +1,141 @@
+// Evaluation: sort the pending graph, cut it into per-device segments, run each on its
+// backend, and attach results to the requested arrays. Intermediates stay lazy (their
+// buffers are temporaries), so nothing but what the user holds outlives an eval.
+import { MxArray, type Realized } from '../core/array.ts';
+import type { DeviceType } from '../core/device.ts';
+
+/** What a backend sees: nodes in topological order, all on its device. */
+export interface Backend {
+  /**
+   * Computes `nodes`. Inputs outside the segment are in `env` (or realized on the array);
+   * results that `needed` lists must be put into `env`, each holding one reference
+   * (`storage.retain()`) that the caller drops when done.
+   */
+  run(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>): Promise<void>;
+}
+
+const backends: Partial<Record<DeviceType, Backend>> = {};
+/** @internal */
+export function registerBackend(t: DeviceType, b: Backend): void {
+  backends[t] = b;
+}
+
+/** The realized data of an input, from `env` or the array itself. */
+export function realizedOf(x: MxArray, env: Map<MxArray, Realized>): Realized {
+  const r = x._data ?? env.get(x);
+  if (!r) throw new Error(`internal: input ${x.toString()} is not realized`);
+  return r;
+}
+
+/** Topological order of the unrealized nodes reachable from `outs` (iterative DFS). */
+export function topoSort(outs: MxArray[]): MxArray[] {
+  const order: MxArray[] = [];
+  const seen = new Set<MxArray>();
+  const stack: [MxArray, number][] = [];
+  for (const o of outs) {
+    if (o._data || seen.has(o)) continue;
+    seen.add(o);
+    stack.push([o, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [n, i] = top;
+      const ins = n._node?.inputs ?? [];
+      if (i < ins.length) {
+        top[1]++;
+        const c = ins[i];
+        if (!c._data && !seen.has(c)) {
+          seen.add(c);
+          stack.push([c, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(n);
+      }
+    }
+  }
+  return order;
+}
+
+let evalChain: Promise<void> = Promise.resolve();
+
+/**
+ * Evaluates arrays (one graph for all of them). Returns when their values are ready.
+ * @example
+ * const y = mx.exp(x).sum();
+ * await mx.eval(y);
+ */
+export function evalArrays(...arrays: unknown[]): Promise<void> {
+  const outs = collectArrays(arrays);
+  for (const o of outs) if (o._disposed) throw new Error('[eval] Cannot evaluate a disposed array.');
+  // evaluations run one after another so shared nodes are computed once
+  const p = evalChain.then(() => runEval(outs));
+  evalChain = p.catch(() => {});
+  return p;
+}
+
+/** Pulls arrays out of nested JS arrays/objects (pytrees). */
+export function collectArrays(xs: unknown[], out: MxArray[] = []): MxArray[] {
+  for (const x of xs) {
+    if (x instanceof MxArray) out.push(x);
+    else if (Array.isArray(x)) collectArrays(x, out);
+    else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) collectArrays(Object.values(x), out);
+  }
+  return out;
+}
+
+async function runEval(outs: MxArray[]): Promise<void> {
+  const order = topoSort(outs);
+  if (order.length === 0) return;
+  for (const n of order) {
+    if (!n._node) throw new Error(`internal: unrealized array ${n.toString()} has no node (was it disposed?)`);
+  }
+  // segment by device, keeping topological order
+  const segments: { dev: DeviceType; nodes: MxArray[] }[] = [];
+  for (const n of order) {
+    const dev = n.device.type;
+    const last = segments[segments.length - 1];
+    if (last && last.dev === dev) last.nodes.push(n);
+    else segments.push({ dev, nodes: [n] });
+  }
+  const segOf = new Map<MxArray, number>();
+  segments.forEach((s, i) => s.nodes.forEach((n) => segOf.set(n, i)));
+  const targets = new Set(outs);
+  // a segment must hand on what later segments read, and everything requested
+  const neededBy: Set<MxArray>[] = segments.map(() => new Set());
+  const lastUse = new Map<MxArray, number>();
+  segments.forEach((s, i) => {
+    for (const n of s.nodes) {
+      for (const x of n._node!.inputs) {
+        const j = segOf.get(x);
+        if (j !== undefined && j !== i) {
+          neededBy[j].add(x);
+          lastUse.set(x, Math.max(lastUse.get(x) ?? 0, i));
+        }
+      }
+      if (targets.has(n)) neededBy[i].add(n);
+    }
+  });
+  const env = new Map<MxArray, Realized>();
+  try {
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i];
+      const be = backends[s.dev];
+      if (!be) throw new Error(`[eval] No backend for device '${s.dev}'.`);
+      const before = new Set(env.keys());
+      await be.run(s.nodes, env, neededBy[i]);
+      // hand-offs whose last reader has run are dropped now
+      for (const [k, r] of [...env]) {
+        if (!targets.has(k) && (lastUse.get(k) ?? -1) <= i && before.has(k)) {
+          r.storage.drop();
+          env.delete(k);
+        }
+      }
+    }
+    for (const o of outs) {
+      const r = env.get(o);
+      if (r && !o._data) o._realize(r);
+    }
+  } finally {
+    for (const r of env.values()) r.storage.drop();
+  }
+}
