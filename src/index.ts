@@ -64,3 +64,6 @@ export function resultType(...args: (MxArray | DtypeLike | number | boolean)[]):
   if (args.some((a) => typeof a === 'number' && !Number.isInteger(a)) && (d.kind === 'i' || d.kind === 'u' || d.kind === 'b')) d = toDtype('float32');
   return d;
 }
+export { grad, valueAndGrad, vjp, jvp, customFunction, checkpoint, type GradOptions, type CustomFunction } from './transforms/api.ts';
+export { vmap } from './transforms/vmap.ts';
+export { treeFlatten, treeUnflatten, treeMap, treeMapWithPath, treeReduce } from './transforms/tree.ts';

@@ -53,6 +53,20 @@ export interface PrimParams {
   matmul: Record<string, never>;
   /** Threefry-2x32 bits from a key of shape [2] (uint32), MLX's generator. */
   randomBits: { shape: number[] };
+  /**
+   * Output `index` of a customFunction call: evaluates as its last input (the forward
+   * result); transforms use the rules in `impl` with the other inputs as primals.
+   */
+  custom: { impl: CustomImpl; index: number };
+}
+
+/** The user rules of a customFunction (see src/transforms/custom.ts). */
+export interface CustomImpl {
+  readonly name: string;
+  readonly nOut: number;
+  readonly vjp?: (primals: unknown[], cotangents: unknown[], outputs: unknown[]) => unknown[];
+  readonly jvp?: (primals: unknown[], tangents: unknown[]) => unknown[];
+  readonly vmap?: (inputs: unknown[], axes: (number | null)[]) => [unknown[], (number | null)[]];
 }
 type ReduceParams = { [P in ReducePrim]: { axes: number[] } };
 type ScanParams = { [P in ScanPrim]: { axis: number; reverse: boolean; inclusive: boolean } };
@@ -72,4 +86,4 @@ export const isBinary = (p: Prim): p is BinaryPrim => BIN.has(p);
 export const isReduce = (p: Prim): p is ReducePrim => RED.has(p);
 export const isScan = (p: Prim): p is ScanPrim => SC.has(p);
 /** Ops that only change how existing memory is read. */
-export const VIEW_PRIMS = new Set<Prim>(['reshape', 'transpose', 'slice', 'broadcast']);
+export const VIEW_PRIMS = new Set<Prim>(['reshape', 'transpose', 'slice', 'broadcast', 'custom']);

@@ -1,12 +1,12 @@
 // NumPy-style indexing (basic and advanced), gathers and scatters.
 import { MxArray } from '../core/array.ts';
 import { type StreamOpt, resolveDevice } from '../core/device.ts';
-import { int32, isInteger, type Dtype } from '../core/dtype.ts';
-import { broadcastShapes, contiguousStrides, fmtShape, normAxis, sizeOf } from '../core/shape.ts';
+import { int32, isInteger } from '../core/dtype.ts';
+import { broadcastShapes, contiguousStrides, fmtShape, normAxis } from '../core/shape.ts';
 import type { ScatterMode } from '../ir/primitive.ts';
 import { bind, operands, array, type ArrayInput, type NestedData } from './core.ts';
 import { astype, broadcastTo, add, multiply, where, less, negative, reciprocal } from './elementwise.ts';
-import { reshape, flatten, transpose, sliceRaw, normSlice, expandDims, moveaxis } from './shape.ts';
+import { reshape, flatten, transpose, sliceRaw, normSlice } from './shape.ts';
 import { arange } from './creation.ts';
 
 /** A slice written as an object (or as a string like '1:5:2'). */
@@ -217,6 +217,12 @@ export function putAlongAxis(a: ArrayInput, indices: MxArray, values: ArrayInput
   return scatterFlat('putAlongAxis', x, alongAxisIndex('putAlongAxis', x, indices, ax, opts), values, 'set', opts);
 }
 
+/** Scatters values at indices along an axis with a combine mode (used by gradients). */
+export function scatterAlongAxis(a: MxArray, indices: MxArray, values: ArrayInput, axis: number, mode: ScatterMode, opts?: StreamOpt): MxArray {
+  const ax = normAxis('scatterAlongAxis', axis, a.ndim);
+  return scatterFlat('scatterAlongAxis', a, alongAxisIndex('scatterAlongAxis', a, indices, ax, opts), values, mode, opts);
+}
+
 /** Linear indices of the elements `index(a, keys)` selects. */
 function selectedIndices(a: MxArray, keys: IndexKey[], opts?: StreamOpt): MxArray {
   const ids = reshape(arange(0, Math.max(a.size, 1), 1, int32, opts), a.size === 0 ? [0] : [a.size], opts);
@@ -273,5 +279,3 @@ export function at(a: MxArray, keys: IndexKey[], opts?: StreamOpt): AtIndexer {
   return new AtIndexer(a, keys, opts);
 }
 
-export { expandDims, moveaxis, sizeOf };
-export type { Dtype };
