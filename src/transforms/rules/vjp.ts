@@ -95,7 +95,7 @@ export const VJP: { [P in Prim]: VjpRule<P> } = {
   scatter: (g, y, [a, idx, u], p) => {
     const gu = bind('gather', [g, idx], { axis: p.axis }, u.shape, g.dtype, g.device);
     switch (p.mode) {
-      case 'add': return [g, gu, null];
+      case 'add': return [g, null, gu];
       case 'set': return [bind('scatter', [g, idx, zeros(u.shape, g.dtype)], { axis: p.axis, mode: 'set' }, a.shape, g.dtype, g.device), null, gu];
       case 'prod': {
         const yu = bind('gather', [y, idx], { axis: p.axis }, u.shape, y.dtype, y.device);
