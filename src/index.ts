@@ -67,3 +67,6 @@ export function resultType(...args: (MxArray | DtypeLike | number | boolean)[]):
 export { grad, valueAndGrad, vjp, jvp, customFunction, checkpoint, type GradOptions, type CustomFunction } from './transforms/api.ts';
 export { vmap } from './transforms/vmap.ts';
 export { treeFlatten, treeUnflatten, treeMap, treeMapWithPath, treeReduce } from './transforms/tree.ts';
+export { compile, type CompileOptions } from './transforms/compile.ts';
+export { exportToDot } from './ir/dot.ts';
+export { setDebug, type DebugOptions } from './core/debug.ts';

@@ -1,0 +1,21 @@
+// Debug switches read by the backends.
+
+export interface DebugOptions {
+  /** Log each generated kernel's WGSL and dispatch size. */
+  logKernels?: boolean;
+  /** Measure each kernel's GPU time with timestamp queries (when the adapter has them). */
+  timeKernels?: boolean;
+  /** Where logs go (console.log by default). */
+  log?: (msg: string) => void;
+}
+
+export const debugState: Required<DebugOptions> = { logKernels: false, timeKernels: false, log: (m) => console.log(m) };
+
+/**
+ * Turns kernel logging/timing on or off.
+ * @example
+ * mx.setDebug({ logKernels: true, timeKernels: true });
+ */
+export function setDebug(opts: DebugOptions): void {
+  Object.assign(debugState, opts);
+}
