@@ -6,7 +6,11 @@ import { existsSync, rmSync } from 'node:fs';
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
 if (existsSync('scripts/embed-shaders.mjs')) run(process.execPath, ['scripts/embed-shaders.mjs']);
 rmSync('dist/types', { recursive: true, force: true });
-const entries = { index: 'src/index.ts' };
+const entries = {
+  index: 'src/index.ts',
+  'optimizers/index': 'src/optimizers/index.ts',
+  'data/index': 'src/data/index.ts',
+};
 await build({
   entryPoints: entries,
   outdir: 'dist',

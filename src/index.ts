@@ -56,13 +56,14 @@ export function asyncEval(...arrays: unknown[]): Promise<void> {
  * mx.resultType(mx.int8, mx.uint8) // mx.int16
  */
 export function resultType(...args: (MxArray | DtypeLike | number | boolean)[]): Dtype {
-  const strong = args.filter((a) => typeof a !== 'number' && typeof a !== 'boolean').map((a) => (a instanceof MxArray ? a.dtype : toDtype(a as DtypeLike)));
-  if (strong.length === 0) {
-    return args.some((a) => typeof a === 'number' && !Number.isInteger(a)) ? toDtype('float32') : args.every((a) => typeof a === 'boolean') ? toDtype('bool') : toDtype('int32');
+  const isWeak = (a: unknown): a is number | boolean => typeof a === 'number' || typeof a === 'boolean';
+  const strongs = args.filter((a) => !isWeak(a)).map((a) => (a instanceof MxArray ? a.dtype : toDtype(a as DtypeLike)));
+  let d: Dtype | null = strongs.length ? strongs.reduce(promoteTypes) : null;
+  for (const a of args.filter(isWeak)) {
+    const w = typeof a === 'boolean' ? toDtype('bool') : !Number.isInteger(a) ? (d && (d.kind === 'f' || d.kind === 'V') ? d : toDtype('float32')) : d && d.name !== 'bool' ? d : toDtype('int32');
+    d = d ? promoteTypes(d, w) : w;
   }
-  let d = strong.reduce(promoteTypes);
-  if (args.some((a) => typeof a === 'number' && !Number.isInteger(a)) && (d.kind === 'i' || d.kind === 'u' || d.kind === 'b')) d = toDtype('float32');
-  return d;
+  return d ?? toDtype('float32');
 }
 export { grad, valueAndGrad, vjp, jvp, customFunction, checkpoint, type GradOptions, type CustomFunction } from './transforms/api.ts';
 export { vmap } from './transforms/vmap.ts';
@@ -70,3 +71,7 @@ export { treeFlatten, treeUnflatten, treeMap, treeMapWithPath, treeReduce } from
 export { compile, type CompileOptions } from './transforms/compile.ts';
 export { exportToDot } from './ir/dot.ts';
 export { setDebug, type DebugOptions } from './core/debug.ts';
+export {
+  save, load, savez, savezCompressed, saveSafetensors, loadSafetensors, loadNpy, loadNpz, FormatError,
+  type LoadOptions, type FileFormat, type LoadSource, type SaveTarget,
+} from './io/index.ts';

@@ -64,7 +64,7 @@ export function roundTo(name: DtypeName, v: number): number {
     case 'float64': return v;
     case 'float16': return f16BitsToF32(f32ToF16Bits(v));
     case 'bfloat16': return bf16BitsToF32(f32ToBf16Bits(v));
-    case 'bool': return v ? 1 : 0;
+    case 'bool': return v !== 0 ? 1 : 0;
     default: return castInt(name, v);
   }
 }
@@ -133,7 +133,7 @@ export function writer(d: Dtype, a: TypedArray): (i: number, v: number) => void 
   switch (d.name) {
     case 'float16': return (i, v) => { a[i] = f32ToF16Bits(v); };
     case 'bfloat16': return (i, v) => { a[i] = f32ToBf16Bits(v); };
-    case 'bool': return (i, v) => { a[i] = v ? 1 : 0; };
+    case 'bool': return (i, v) => { a[i] = v !== 0 ? 1 : 0; };
     case 'int64': return (i, v) => { a[i] = BigInt.asIntN(64, BigInt(Number.isFinite(v) ? Math.trunc(v) : 0)); };
     case 'uint64': return (i, v) => { a[i] = BigInt.asUintN(64, BigInt(Number.isFinite(v) ? Math.trunc(v) : 0)); };
     case 'int8': case 'uint8': case 'int16': case 'uint16': case 'int32': case 'uint32':

@@ -73,6 +73,7 @@ export function array(data: ArrayInput, dtype?: DtypeLike, opts?: StreamOpt): Mx
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
     const dt = dtype ? toDtype(dtype) : typedDtype(src);
+    if (typedDtype(src) === dt && src.constructor === allocTyped(dt, 0).constructor && !(dev.type === 'gpu' && is64(dt))) return fromTyped(src.slice() as TypedArray, [src.length], dt, dev);
     return fromValues(Array.from(src as globalThis.ArrayLike<number | bigint>), [src.length], dt, dev, src);
   }
   const shape = inferShape(data as NestedData, 'array');

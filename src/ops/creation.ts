@@ -18,7 +18,7 @@ export function full(shape: number | readonly number[], value: ArrayInput, dtype
   const dev = resolveDevice(opts);
   const sh = shapeOf('full', shape);
   if (typeof value === 'number' || typeof value === 'boolean') {
-    const dt = dtype ? toDtype(dtype) : typeof value === 'boolean' ? bool : float32;
+    const dt = dtype ? toDtype(dtype) : typeof value === 'boolean' ? bool : Number.isInteger(value) ? int32 : float32;
     return bind('full', [], { value: Number(value) }, sh, dt, dev);
   }
   const [v] = operands('full', [value], dev);
@@ -98,7 +98,8 @@ function triMask(op: string, a: MxArray, k: number, lower: boolean, opts?: Strea
   if (a.ndim < 2) throw new Error(`[${op}] Input must have at least 2 dimensions, got shape (${a.shape.join(',')}).`);
   const [n, m] = a.shape.slice(-2);
   const t = lower ? tri(n, m, k, bool, opts) : tri(n, m, k - 1, bool, opts);
-  return lower ? where(t, a, 0, opts) : where(t, 0, a, opts);
+  const z = full(a.shape, 0, a.dtype, opts);
+  return lower ? where(t, a, z, opts) : where(t, z, a, opts);
 }
 /** Zeroes elements above the k-th diagonal. @example mx.tril(x) */
 export const tril = (a: ArrayInput, k = 0, opts?: StreamOpt) => triMask('tril', operands('tril', [a], resolveDevice(opts))[0], k, true, opts);

@@ -1,26 +1,31 @@
 // Reductions and scans, and the composites built on them (mean, var, logsumexp, softmax).
 import type { MxArray } from '../core/array.ts';
 import { type StreamOpt, resolveDevice } from '../core/device.ts';
-import { bool, int32, uint32, float32, isFloating } from '../core/dtype.ts';
+import { bool, int8, int16, int32, uint8, uint16, uint32, float32, isFloating, type Dtype } from '../core/dtype.ts';
 import { normAxes, normAxis, sizeOf } from '../core/shape.ts';
 import type { ReducePrim, ScanPrim } from '../ir/primitive.ts';
-import { bind, operands, dtypeError, type ArrayInput } from './core.ts';
+import { bind, operands, type ArrayInput } from './core.ts';
 import {
   astype, subtract, multiply, divide, exp, log, square, sqrt, where, isinf, logicalAnd, logicalNot,
   isclose, equal, isnan, logicalOr, add, stopGradient,
 } from './elementwise.ts';
-import { reshape, flatten, expandDims } from './shape.ts';
+import { reshape, flatten } from './shape.ts';
 
 export type Axis = number | number[] | null | undefined;
 
-function reduce(prim: ReducePrim, a: ArrayInput, axis: Axis, keepdims: boolean, opts?: StreamOpt): MxArray {
+/** MLX accumulates small integers in 32 bits. */
+function accumType(d: Dtype): Dtype {
+  if (d === bool || d === int8 || d === int16) return int32;
+  if (d === uint8 || d === uint16) return uint32;
+  return d;
+}
+
+function reduce(prim: ReducePrim, a: ArrayInput, axis: Axis, keepdims: boolean, opts?: StreamOpt, allowEmpty = false): MxArray {
   const dev = resolveDevice(opts);
   let [x] = operands(prim, [a], dev);
   const axes = normAxes(prim, axis, x.ndim);
-  if (prim === 'sum' || prim === 'prod') {
-    if (x.dtype === bool) x = astype(x, int32, opts);
-  }
-  if ((prim === 'max' || prim === 'min') && x.size === 0 && axes.some((ax) => x.shape[ax] === 0)) {
+  if (prim === 'sum' || prim === 'prod') x = astype(x, accumType(x.dtype), opts);
+  if (!allowEmpty && (prim === 'max' || prim === 'min') && x.size === 0 && axes.some((ax) => x.shape[ax] === 0)) {
     throw new Error(`[${prim}] Cannot ${prim}-reduce an empty axis of an array with shape (${x.shape.join(',')}).`);
   }
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -41,17 +46,18 @@ export const min = (a: ArrayInput, axis?: Axis, keepdims = false, opts?: StreamO
 /** Whether all elements are true. @example mx.all(mx.greater(x, 0)) */
 export function all(a: ArrayInput, axis?: Axis, keepdims = false, opts?: StreamOpt): MxArray {
   const [x] = operands('all', [a], resolveDevice(opts));
-  return reduce('min', astype(x, bool, opts), axis, keepdims, opts);
+  return reduce('min', astype(x, bool, opts), axis, keepdims, opts, true);
 }
 /** Whether any element is true. @example mx.any(mx.isnan(x)) */
 export function any(a: ArrayInput, axis?: Axis, keepdims = false, opts?: StreamOpt): MxArray {
   const [x] = operands('any', [a], resolveDevice(opts));
-  return reduce('max', astype(x, bool, opts), axis, keepdims, opts);
+  return reduce('max', astype(x, bool, opts), axis, keepdims, opts, true);
 }
 
 function argReduce(prim: 'argmax' | 'argmin', a: ArrayInput, axis: number | undefined | null, keepdims: boolean, opts?: StreamOpt): MxArray {
   let [x] = operands(prim, [a], resolveDevice(opts));
   if (axis === undefined || axis === null) {
+    if (x.size === 0) throw new Error(`[${prim}] Cannot ${prim} an empty array.`);
     const r = reduce(prim, flatten(x, 0, -1, opts), 0, false, opts);
     return keepdims ? reshape(r, x.shape.map(() => 1), opts) : r;
   }
@@ -115,6 +121,7 @@ export function softmax(a: ArrayInput, axis?: Axis, precise = false, opts?: Stre
   const [x0] = operands('softmax', [a], resolveDevice(opts));
   const x = isFloating(x0.dtype) ? x0 : astype(x0, float32, opts);
   void precise; // float16/bfloat16 already accumulate in float32 here
+  if (x.size === 0) return x;
   const m = stopGradient(max(x, axis, true, opts), opts);
   const e = exp(subtract(x, m, opts), opts);
   return divide(e, sum(e, axis, true, opts), opts);
@@ -164,6 +171,3 @@ export function arrayEqual(a: ArrayInput, b: ArrayInput, equalNan = false, opts?
   if (equalNan) eq = logicalOr(eq, logicalAnd(isnan(x, opts), isnan(y, opts), opts), opts);
   return all(eq, undefined, false, opts);
 }
-
-// Re-exported helpers other modules use with reductions.
-export { expandDims, logicalNot, multiply, dtypeError };

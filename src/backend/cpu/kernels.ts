@@ -5,6 +5,7 @@ import { UNARY_DEFS, BINARY_DEFS } from '../../ops/defs/elementwise.ts';
 import { contiguousStrides, sizeOf, reshapeStrides } from '../../core/shape.ts';
 import { cpuIn, cpuOut, offsets, unravel, type CpuIn } from './strided.ts';
 import { threefry2x32 } from '../../random/threefry.ts';
+import { dtypeRange } from '../../core/dtype.ts';
 
 /** Inputs as the kernels see them: realized data plus the array's shape/dtype. */
 export interface KIn {
@@ -50,7 +51,10 @@ function reduceKernel(prim: ReducePrim): Kernel<ReducePrim> {
     const oidx = offsets(shape, ostr, 0);
     const n = out.size;
     const isArg = prim === 'argmax' || prim === 'argmin';
-    const init = { sum: 0, prod: 1, max: -Infinity, min: Infinity, argmax: -Infinity, argmin: Infinity }[prim];
+    // integer/bool identities are the dtype's limits (an empty any() is false, all() true)
+    const isInt = x.dtype.kind !== 'f' && x.dtype.kind !== 'V';
+    const lim = dtypeRange(x.dtype);
+    const init = { sum: 0, prod: 1, max: isInt ? lim.min : -Infinity, min: isInt ? lim.max : Infinity, argmax: -Infinity, argmin: Infinity }[prim];
     const acc = new Float64Array(n).fill(init);
     const arg = new Float64Array(isArg ? n : 0);
     // position within the reduced axes, for arg ops
@@ -69,7 +73,6 @@ function reduceKernel(prim: ReducePrim): Kernel<ReducePrim> {
           if (seenNan[j]) break;
           if (Number.isNaN(v)) { seenNan[j] = 1; arg[j] = rpos![i]; break; }
           if (prim === 'argmax' ? v > acc[j] : v < acc[j]) { acc[j] = v; arg[j] = rpos![i]; }
-          else if (acc[j] === init && v === init && arg[j] === 0 && i === 0) arg[j] = rpos![i];
           break;
       }
     }
@@ -87,7 +90,9 @@ function scanKernel(prim: ScanPrim): Kernel<ScanPrim> {
     const len = shape[p.axis];
     const inner = sizeOf(shape.slice(p.axis + 1));
     const outer = sizeOf(shape.slice(0, p.axis));
-    const init = { cumsum: 0, cumprod: 1, cummax: -Infinity, cummin: Infinity }[prim];
+    const isInt = out.dtype.kind !== 'f' && out.dtype.kind !== 'V';
+    const lim = dtypeRange(out.dtype);
+    const init = { cumsum: 0, cumprod: 1, cummax: isInt ? lim.min : -Infinity, cummin: isInt ? lim.max : Infinity }[prim];
     const comb = {
       cumsum: (a: number, b: number) => a + b,
       cumprod: (a: number, b: number) => a * b,
@@ -226,9 +231,34 @@ function randomBits(ins: KIn[], _p: ParamsOf<'randomBits'>, out: MxArray): Reali
   return o.realized();
 }
 
+/** Exact 64-bit integer elementwise path (BigInt), used when an input is int64/uint64. */
+const elementwiseBig = (f: (vals: bigint[]) => bigint | boolean, fallback: ReturnType<typeof elementwise>) => (ins: KIn[], p: unknown, out: MxArray): Realized => {
+  if (!ins.some((k) => k.a.dtype.size === 8 && k.a.dtype.kind !== 'f')) return fallback(ins, p, out);
+  const xs = ins.map((k) => k.in());
+  const o = cpuOut(out.shape, out.dtype);
+  const vals = new Array<bigint>(xs.length);
+  const wrap = out.dtype.name === 'uint64' ? (v: bigint) => BigInt.asUintN(64, v) : (v: bigint) => BigInt.asIntN(64, v);
+  for (let i = 0; i < out.size; i++) {
+    for (let k = 0; k < xs.length; k++) vals[k] = BigInt(xs[k].data[xs[k].offs[i]] as bigint);
+    const r = f(vals);
+    if (typeof r === 'boolean') o.set(i, +r);
+    else if (out.dtype.size === 8) o.data[i] = wrap(r);
+    else o.set(i, Number(r));
+  }
+  return o.realized();
+};
+const unaryKernel = (u: (typeof UNARY)[number]) => {
+  const d = UNARY_DEFS[u], base = elementwise((v) => d.cpu(v[0]));
+  return d.big ? elementwiseBig((v) => d.big!(v[0]), base) : base;
+};
+const binaryKernel = (b: (typeof BINARY)[number]) => {
+  const d = BINARY_DEFS[b], base = elementwise((v) => d.cpu(v[0], v[1]));
+  return d.big ? elementwiseBig((v) => d.big!(v[0], v[1]), base) : base;
+};
+
 const KERNELS: { [P in Prim]: Kernel<P> } = {
-  ...(Object.fromEntries(UNARY.map((u) => [u, elementwise((v) => UNARY_DEFS[u].cpu(v[0]))])) as { [P in (typeof UNARY)[number]]: Kernel<P> }),
-  ...(Object.fromEntries(BINARY.map((b) => [b, elementwise((v) => BINARY_DEFS[b].cpu(v[0], v[1]))])) as { [P in (typeof BINARY)[number]]: Kernel<P> }),
+  ...(Object.fromEntries(UNARY.map((u) => [u, unaryKernel(u)])) as { [P in (typeof UNARY)[number]]: Kernel<P> }),
+  ...(Object.fromEntries(BINARY.map((b) => [b, binaryKernel(b)])) as { [P in (typeof BINARY)[number]]: Kernel<P> }),
   ...(Object.fromEntries(REDUCE.map((r) => [r, reduceKernel(r)])) as { [P in ReducePrim]: Kernel<P> }),
   ...(Object.fromEntries(SCAN.map((s) => [s, scanKernel(s)])) as { [P in ScanPrim]: Kernel<P> }),
   where: elementwise((v) => (v[0] ? v[1] : v[2])),

@@ -1,2 +1,23 @@
-// placeholder until the WebGPU backend lands
-export {};
+// The WebGPU backend: lazy graphs compiled to fused WGSL kernels. Registers itself as the
+// 'gpu' backend and installs the device hooks, readback and cache hooks of the core.
+import { installGpuHooks } from '../../core/device.ts';
+import { installCacheHooks } from '../../core/memory.ts';
+import { installDownload } from '../../core/transfer.ts';
+import { registerBackend, type Backend } from '../../ir/eval.ts';
+import { currentContext, currentDevice, getContext, useDevice } from './context.ts';
+import { download } from './io.ts';
+import { runSegment } from './segment.ts';
+
+const gpuBackend: Backend = { run: runSegment };
+
+registerBackend('gpu', gpuBackend);
+installGpuHooks({
+  use: useDevice,
+  init: async () => (await getContext()).device,
+  current: currentDevice,
+});
+installDownload(download);
+installCacheHooks(
+  () => currentContext()?.pool.cachedBytes() ?? 0,
+  () => currentContext()?.pool.clear(),
+);

@@ -14,12 +14,15 @@ export type OutRule = 'same' | 'float' | 'bool' | 'int' | 'numeric';
 export interface UnaryDef {
   out: OutRule;
   cpu: (x: number) => number;
+  /** Exact 64-bit integer version for the CPU (int64/uint64 exceed float64's 53 bits). */
+  big?: (x: bigint) => bigint;
   wgsl: (x: string, t: WType) => string;
 }
 
 export interface BinaryDef {
   out: OutRule;
   cpu: (a: number, b: number) => number;
+  big?: (a: bigint, b: bigint) => bigint | boolean;
   wgsl: (a: string, b: string, t: WType) => string;
 }
 
@@ -82,12 +85,12 @@ const roundEven = (x: number) => {
 
 /** One definition per unary primitive. */
 export const UNARY_DEFS: { [P in UnaryPrim]: UnaryDef } = {
-  abs: { out: 'numeric', cpu: Math.abs, wgsl: (x, t) => (t === 'u32' ? x : `abs(${x})`) },
-  negative: { out: 'numeric', cpu: (x) => -x, wgsl: (x, t) => (t === 'u32' ? `(0u - ${x})` : `(-${x})`) },
-  sign: { out: 'numeric', cpu: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), wgsl: (x, t) => (t === 'u32' ? `select(0u, 1u, ${x} > 0u)` : `mx_sign_${t}(${x})`) },
+  abs: { out: 'numeric', big: (x) => (x < 0n ? -x : x), cpu: Math.abs, wgsl: (x, t) => (t === 'u32' ? x : `abs(${x})`) },
+  negative: { out: 'numeric', big: (x) => -x, cpu: (x) => -x, wgsl: (x, t) => (t === 'u32' ? `(0u - ${x})` : `(-${x})`) },
+  sign: { out: 'numeric', big: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n), cpu: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), wgsl: (x, t) => (t === 'u32' ? `select(0u, 1u, ${x} > 0u)` : `mx_sign_${t}(${x})`) },
   sqrt: { out: 'float', cpu: Math.sqrt, wgsl: f('sqrt') },
   rsqrt: { out: 'float', cpu: (x) => 1 / Math.sqrt(x), wgsl: f('inverseSqrt') },
-  square: { out: 'numeric', cpu: (x) => x * x, wgsl: (x) => `(${x} * ${x})` },
+  square: { out: 'numeric', big: (x) => x * x, cpu: (x) => x * x, wgsl: (x) => `(${x} * ${x})` },
   reciprocal: { out: 'float', cpu: (x) => 1 / x, wgsl: (x) => `(1.0 / ${x})` },
   exp: { out: 'float', cpu: Math.exp, wgsl: f('exp') },
   expm1: { out: 'float', cpu: Math.expm1, wgsl: f('mx_expm1') },
@@ -110,14 +113,14 @@ export const UNARY_DEFS: { [P in UnaryPrim]: UnaryDef } = {
   sigmoid: { out: 'float', cpu: sigmoid, wgsl: f('mx_sigmoid') },
   erf: { out: 'float', cpu: erf, wgsl: f('mx_erf') },
   erfinv: { out: 'float', cpu: erfinv, wgsl: f('mx_erfinv') },
-  floor: { out: 'numeric', cpu: Math.floor, wgsl: (x, t) => (t === 'f32' ? `floor(${x})` : x) },
-  ceil: { out: 'numeric', cpu: Math.ceil, wgsl: (x, t) => (t === 'f32' ? `ceil(${x})` : x) },
-  round: { out: 'numeric', cpu: roundEven, wgsl: (x, t) => (t === 'f32' ? `round(${x})` : x) },
+  floor: { out: 'numeric', big: (x) => x, cpu: Math.floor, wgsl: (x, t) => (t === 'f32' ? `floor(${x})` : x) },
+  ceil: { out: 'numeric', big: (x) => x, cpu: Math.ceil, wgsl: (x, t) => (t === 'f32' ? `ceil(${x})` : x) },
+  round: { out: 'numeric', big: (x) => x, cpu: roundEven, wgsl: (x, t) => (t === 'f32' ? `round(${x})` : x) },
   isnan: { out: 'bool', cpu: (x) => +Number.isNaN(x), wgsl: (x, t) => (t === 'f32' ? `mx_isnan(${x})` : 'false') },
   isinf: { out: 'bool', cpu: (x) => +(x === Infinity || x === -Infinity), wgsl: (x, t) => (t === 'f32' ? `mx_isinf(${x})` : 'false') },
   isfinite: { out: 'bool', cpu: (x) => +Number.isFinite(x), wgsl: (x, t) => (t === 'f32' ? `mx_isfinite(${x})` : 'true') },
-  logicalNot: { out: 'bool', cpu: (x) => +!x, wgsl: (x) => `!(${x})` },
-  bitwiseInvert: { out: 'int', cpu: (x) => ~x, wgsl: (x, t) => (t === 'bool' ? `!(${x})` : `(~${x})`) },
+  logicalNot: { out: 'bool', cpu: (x) => +(x === 0), wgsl: (x) => `!(${x})` },
+  bitwiseInvert: { out: 'int', big: (x) => ~x, cpu: (x) => ~x, wgsl: (x, t) => (t === 'bool' ? `!(${x})` : `(~${x})`) },
   stopGradient: { out: 'same', cpu: (x) => x, wgsl: (x) => x },
 };
 
@@ -137,28 +140,28 @@ const shiftMask = (t: WType) => (t === 'i32' ? 'u32' : 'u32');
 
 /** One definition per binary primitive (inputs already share one dtype). */
 export const BINARY_DEFS: { [P in BinaryPrim]: BinaryDef } = {
-  add: { out: 'same', cpu: (a, b) => a + b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} || ${b})` : `(${a} + ${b})`) },
-  subtract: { out: 'numeric', cpu: (a, b) => a - b, wgsl: cmp('-') },
-  multiply: { out: 'same', cpu: (a, b) => a * b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} && ${b})` : `(${a} * ${b})`) },
+  add: { out: 'same', big: (a, b) => a + b, cpu: (a, b) => a + b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} || ${b})` : `(${a} + ${b})`) },
+  subtract: { out: 'numeric', big: (a, b) => a - b, cpu: (a, b) => a - b, wgsl: cmp('-') },
+  multiply: { out: 'same', big: (a, b) => a * b, cpu: (a, b) => a * b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} && ${b})` : `(${a} * ${b})`) },
   divide: { out: 'float', cpu: (a, b) => a / b, wgsl: cmp('/') },
-  floorDivide: { out: 'numeric', cpu: (a, b) => Math.floor(a / b), wgsl: (a, b, t) => `mx_floordiv_${t}(${a}, ${b})` },
-  remainder: { out: 'numeric', cpu: pyMod, wgsl: (a, b, t) => `mx_remainder_${t}(${a}, ${b})` },
-  power: { out: 'numeric', cpu: Math.pow, wgsl: (a, b, t) => `mx_pow_${t}(${a}, ${b})` },
-  maximum: { out: 'same', cpu: nanMax, wgsl: (a, b, t) => (t === 'f32' ? `mx_maximum(${a}, ${b})` : t === 'bool' ? `(${a} || ${b})` : `max(${a}, ${b})`) },
-  minimum: { out: 'same', cpu: nanMin, wgsl: (a, b, t) => (t === 'f32' ? `mx_minimum(${a}, ${b})` : t === 'bool' ? `(${a} && ${b})` : `min(${a}, ${b})`) },
+  floorDivide: { out: 'numeric', big: (a, b) => (b === 0n ? 0n : a / b - ((a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? 1n : 0n)), cpu: (a, b) => Math.floor(a / b), wgsl: (a, b, t) => `mx_floordiv_${t}(${a}, ${b})` },
+  remainder: { out: 'numeric', big: (a, b) => { if (b === 0n) return 0n; const r = a % b; return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r; }, cpu: pyMod, wgsl: (a, b, t) => `mx_remainder_${t}(${a}, ${b})` },
+  power: { out: 'numeric', big: (a, b) => (b < 0n ? (a === 1n ? 1n : a === -1n ? (b % 2n === 0n ? 1n : -1n) : 0n) : a ** b), cpu: Math.pow, wgsl: (a, b, t) => `mx_pow_${t}(${a}, ${b})` },
+  maximum: { out: 'same', big: (a, b) => (a > b ? a : b), cpu: nanMax, wgsl: (a, b, t) => (t === 'f32' ? `mx_maximum(${a}, ${b})` : t === 'bool' ? `(${a} || ${b})` : `max(${a}, ${b})`) },
+  minimum: { out: 'same', big: (a, b) => (a < b ? a : b), cpu: nanMin, wgsl: (a, b, t) => (t === 'f32' ? `mx_minimum(${a}, ${b})` : t === 'bool' ? `(${a} && ${b})` : `min(${a}, ${b})`) },
   arctan2: { out: 'float', cpu: Math.atan2, wgsl: (a, b) => `atan2(${a}, ${b})` },
   logaddexp: { out: 'float', cpu: logaddexp, wgsl: (a, b) => `mx_logaddexp(${a}, ${b})` },
-  equal: { out: 'bool', cpu: (a, b) => +(a === b), wgsl: cmp('==') },
-  notEqual: { out: 'bool', cpu: (a, b) => +(a !== b), wgsl: cmp('!=') },
-  greater: { out: 'bool', cpu: (a, b) => +(a > b), wgsl: cmp('>') },
-  greaterEqual: { out: 'bool', cpu: (a, b) => +(a >= b), wgsl: cmp('>=') },
-  less: { out: 'bool', cpu: (a, b) => +(a < b), wgsl: cmp('<') },
-  lessEqual: { out: 'bool', cpu: (a, b) => +(a <= b), wgsl: cmp('<=') },
-  logicalAnd: { out: 'bool', cpu: (a, b) => +(!!a && !!b), wgsl: cmp('&&') },
-  logicalOr: { out: 'bool', cpu: (a, b) => +(!!a || !!b), wgsl: cmp('||') },
-  bitwiseAnd: { out: 'int', cpu: (a, b) => a & b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} && ${b})` : `(${a} & ${b})`) },
-  bitwiseOr: { out: 'int', cpu: (a, b) => a | b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} || ${b})` : `(${a} | ${b})`) },
-  bitwiseXor: { out: 'int', cpu: (a, b) => a ^ b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} != ${b})` : `(${a} ^ ${b})`) },
-  leftShift: { out: 'int', cpu: (a, b) => (b >= 32 ? 0 : a * 2 ** b), wgsl: (a, b, t) => `mx_shl_${t}(${a}, ${shiftMask(t)}(${b}))` },
-  rightShift: { out: 'int', cpu: (a, b) => Math.floor(a / 2 ** Math.min(b, 64)), wgsl: (a, b, t) => `mx_shr_${t}(${a}, ${shiftMask(t)}(${b}))` },
+  equal: { out: 'bool', big: (a, b) => a === b, cpu: (a, b) => +(a === b), wgsl: cmp('==') },
+  notEqual: { out: 'bool', big: (a, b) => a !== b, cpu: (a, b) => +(a !== b), wgsl: cmp('!=') },
+  greater: { out: 'bool', big: (a, b) => a > b, cpu: (a, b) => +(a > b), wgsl: cmp('>') },
+  greaterEqual: { out: 'bool', big: (a, b) => a >= b, cpu: (a, b) => +(a >= b), wgsl: cmp('>=') },
+  less: { out: 'bool', big: (a, b) => a < b, cpu: (a, b) => +(a < b), wgsl: cmp('<') },
+  lessEqual: { out: 'bool', big: (a, b) => a <= b, cpu: (a, b) => +(a <= b), wgsl: cmp('<=') },
+  logicalAnd: { out: 'bool', cpu: (a, b) => +(a !== 0 && b !== 0), wgsl: cmp('&&') },
+  logicalOr: { out: 'bool', cpu: (a, b) => +(a !== 0 || b !== 0), wgsl: cmp('||') },
+  bitwiseAnd: { out: 'int', big: (a, b) => a & b, cpu: (a, b) => a & b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} && ${b})` : `(${a} & ${b})`) },
+  bitwiseOr: { out: 'int', big: (a, b) => a | b, cpu: (a, b) => a | b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} || ${b})` : `(${a} | ${b})`) },
+  bitwiseXor: { out: 'int', big: (a, b) => a ^ b, cpu: (a, b) => a ^ b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} != ${b})` : `(${a} ^ ${b})`) },
+  leftShift: { out: 'int', big: (a, b) => (b >= 64n ? 0n : a << b), cpu: (a, b) => (b >= 32 ? 0 : a * 2 ** b), wgsl: (a, b, t) => `mx_shl_${t}(${a}, ${shiftMask(t)}(${b}))` },
+  rightShift: { out: 'int', big: (a, b) => a >> (b >= 64n ? 63n : b), cpu: (a, b) => Math.floor(a / 2 ** Math.min(b, 64)), wgsl: (a, b, t) => `mx_shr_${t}(${a}, ${shiftMask(t)}(${b}))` },
 };

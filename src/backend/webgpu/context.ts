@@ -1,0 +1,149 @@
+// The WebGPU device webmlx runs on: found once (navigator.gpu, or dawn.node in Node) or
+// handed in with mx.gpu.use(); features and limits recorded so kernels can pick paths.
+import { BufferPool } from './pool.ts';
+import { PipelineCache } from './pipelines.ts';
+
+/** Optional features webmlx asks for when the adapter has them. */
+export interface GpuFeatures {
+  shaderF16: boolean;
+  subgroups: boolean;
+  timestampQuery: boolean;
+}
+
+export interface GpuLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+  minUniformBufferOffsetAlignment: number;
+}
+
+/** Everything tied to one GPUDevice. */
+export class GpuContext {
+  readonly features: GpuFeatures;
+  readonly limits: GpuLimits;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  /** Set when the device is lost; every later use throws it. */
+  lost: string | null = null;
+  /** The GPU and adapter objects, kept alive: dawn.node aborts if its instance is collected. */
+  keep: unknown[] = [];
+
+  constructor(readonly device: GPUDevice, readonly adapterName = '') {
+    const f = device.features;
+    this.features = {
+      shaderF16: f.has('shader-f16'),
+      subgroups: f.has('subgroups'),
+      timestampQuery: f.has('timestamp-query'),
+    };
+    const l = device.limits;
+    this.limits = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      minUniformBufferOffsetAlignment: l.minUniformBufferOffsetAlignment,
+    };
+    this.pool = new BufferPool(device, Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize));
+    this.pipelines = new PipelineCache(device);
+    device.lost.then((info) => {
+      this.lost = `The WebGPU device was lost (${info.reason}): ${info.message}`;
+    });
+  }
+
+  /** Throws if the device is gone, naming what was attempted. */
+  check(what: string): void {
+    if (this.lost) throw new Error(`[gpu] ${what}: ${this.lost}`);
+  }
+
+  /** Inputs a kernel may bind besides its output. */
+  get inputBudget(): number {
+    return Math.max(2, this.limits.maxStorageBuffersPerShaderStage - 1);
+  }
+}
+
+let ctx: GpuContext | null = null;
+let pending: Promise<GpuContext> | null = null;
+
+const OPTIONAL: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query'];
+const LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize',
+] as const;
+
+async function findGpu(): Promise<GPU | null> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) return null;
+  // a computed specifier, so browser bundlers leave dawn.node alone
+  const spec = ['web', 'gpu'].join('');
+  const mod = (await import(/* @vite-ignore */ spec)) as { create(opts: string[]): GPU; globals: object };
+  Object.assign(globalThis, mod.globals);
+  return mod.create(['backend=vulkan']);
+}
+
+async function acquire(): Promise<GpuContext> {
+  let gpu: GPU | null;
+  try {
+    gpu = await findGpu();
+  } catch (e) {
+    throw new Error(`[gpu] No WebGPU adapter found: loading the 'webgpu' package (dawn.node) failed: ${(e as Error).message}`);
+  }
+  if (!gpu) throw new Error('[gpu] No WebGPU adapter found: this runtime has no navigator.gpu. Use {stream: mx.cpu} or mx.setDefaultDevice(mx.cpu).');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('[gpu] No WebGPU adapter found (requestAdapter returned null). Use mx.setDefaultDevice(mx.cpu) to run on the CPU.');
+  const requiredFeatures = OPTIONAL.filter((f) => adapter.features.has(f));
+  const requiredLimits: Record<string, number> = {};
+  for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  const info = adapter.info;
+  const c = new GpuContext(device, info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : '');
+  c.keep.push(gpu, adapter);
+  return c;
+}
+
+/** The current context, opening the device on first use. */
+export async function getContext(): Promise<GpuContext> {
+  if (ctx) return ctx;
+  pending ??= acquire().then(
+    (c) => (ctx = c),
+    (e) => {
+      pending = null;
+      throw e;
+    },
+  );
+  return pending;
+}
+
+/** Switches to a device the caller opened; buffers of the previous device are dropped. */
+export function useDevice(device: GPUDevice): void {
+  if (ctx?.device === device) return;
+  ctx?.pool.clear();
+  ctx = new GpuContext(device);
+  pending = null;
+}
+
+export function currentDevice(): GPUDevice | null {
+  return ctx?.device ?? null;
+}
+
+export function currentContext(): GpuContext | null {
+  return ctx;
+}
+
+type Scoped = 'validation' | 'out-of-memory' | 'internal';
+const SCOPES: Scoped[] = ['internal', 'out-of-memory', 'validation'];
+
+/** Opens error scopes; call the returned function (synchronously later) to close them. */
+export function openScopes(device: GPUDevice): () => Promise<string | null> {
+  for (const s of SCOPES) device.pushErrorScope(s);
+  return () => {
+    const pops = SCOPES.map(() => device.popErrorScope());
+    return Promise.all(pops).then((errs) => {
+      const msgs = errs.filter((e): e is GPUError => !!e).map((e) => e.message);
+      return msgs.length ? msgs.join('\n') : null;
+    });
+  };
+}

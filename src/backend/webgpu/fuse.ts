@@ -1,0 +1,56 @@
+// Fusion plan of a segment: which nodes are inlined into their consumer's kernel, which
+// are materialized, and when each materialized value is last read.
+import type { MxArray } from '../../core/array.ts';
+import { isBinary, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
+
+export interface Plan {
+  /** Nodes evaluated inside their (single) consumer's kernel. */
+  inline: Set<MxArray>;
+  /** Materialized nodes in topological order. */
+  steps: MxArray[];
+  /** Materialized node -> index of the last step that reads it. */
+  lastUse: Map<MxArray, number>;
+}
+
+const EXTRA = new Set<Prim>(['where', 'astype', 'full', 'arange', 'pad']);
+/** Elementwise, view and pad nodes can live inside another kernel. */
+export const fusable = (p: Prim): boolean => isUnary(p) || isBinary(p) || EXTRA.has(p) || VIEW_PRIMS.has(p);
+
+/**
+ * A node is inlined when fusable, read by exactly one node of the segment and not needed
+ * outside it. A kernel may bind at most `budget` input buffers: past that, the inlined
+ * input reaching the most buffers is materialized instead.
+ */
+export function planSegment(nodes: MxArray[], needed: Set<MxArray>, budget: number): Plan {
+  const inSeg = new Set(nodes);
+  const consumers = new Map<MxArray, number>();
+  for (const n of nodes) for (const x of new Set(n._node!.inputs)) if (inSeg.has(x)) consumers.set(x, (consumers.get(x) ?? 0) + 1);
+  const inline = new Set<MxArray>();
+  const leaves = new Map<MxArray, Set<MxArray>>();
+  for (const n of nodes) {
+    const ins = [...new Set(n._node!.inputs)];
+    // a concatenate with more inputs than bindings is split by its builder: keep them whole
+    if (n._node!.prim === 'concatenate' && ins.length > budget) ins.forEach((x) => inline.delete(x));
+    const setOf = (x: MxArray) => (inline.has(x) ? leaves.get(x)! : new Set([x]));
+    let union = new Set(ins.flatMap((x) => [...setOf(x)]));
+    while (union.size > budget) {
+      const cand = ins.filter((x) => inline.has(x)).sort((a, b) => leaves.get(b)!.size - leaves.get(a)!.size)[0];
+      if (!cand) break;
+      inline.delete(cand);
+      union = new Set(ins.flatMap((x) => [...setOf(x)]));
+    }
+    leaves.set(n, union);
+    if (fusable(n._node!.prim) && consumers.get(n) === 1 && !needed.has(n)) inline.add(n);
+  }
+  const steps = nodes.filter((n) => !inline.has(n));
+  const lastUse = new Map<MxArray, number>();
+  steps.forEach((s, i) => {
+    const stack = [...s._node!.inputs];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (inline.has(x)) stack.push(...x._node!.inputs);
+      else if (inSeg.has(x)) lastUse.set(x, i);
+    }
+  });
+  return { inline, steps, lastUse };
+}

@@ -1,0 +1,69 @@
+// One dispatch being built: its input bindings, parameters and generated WGSL.
+// Binding 0 is the parameter uniform, 1 the output, 2.. the inputs (one per buffer).
+import type { Storage } from '../../core/memory.ts';
+import { Params } from './params.ts';
+import { loadFn } from './layout.ts';
+import { assemble } from './wgsl.ts';
+
+/** Everything needed to encode one dispatch. */
+export interface Dispatch {
+  label: string;
+  code: string;
+  entry: string;
+  params: Uint32Array;
+  output: GPUBuffer;
+  inputs: GPUBuffer[];
+  groups: [number, number];
+}
+
+/** Workgroup grid for n groups: 2-D once n passes the per-dimension limit. */
+export function grid(n: number, maxDim = 65535): [number, number] {
+  if (n <= maxDim) return [Math.max(1, n), 1];
+  const y = Math.ceil(n / maxDim);
+  if (y > maxDim) throw new Error(`[gpu] a dispatch of ${n} workgroups is too large.`);
+  return [maxDim, y];
+}
+
+export class KernelBuilder {
+  readonly p = new Params();
+  private inputs: GPUBuffer[] = [];
+  private loaders = new Map<GPUBuffer, string>();
+  private decls: string[] = [];
+  private n = 0;
+
+  constructor(public label: string) {}
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  emit(decl: string): void {
+    this.decls.push(decl);
+  }
+
+  get inputCount(): number {
+    return this.inputs.length;
+  }
+
+  /** Binds a storage's buffer (once per kernel); returns a loader `fn(e: u32) -> T` by its dtype. */
+  input(s: Storage): string {
+    const g = s.gpu;
+    if (!g) throw new Error('internal: GPU input has no buffer');
+    let name = this.loaders.get(g.buffer);
+    if (!name) {
+      const k = this.inputs.length;
+      this.inputs.push(g.buffer);
+      name = `ld${k}`;
+      this.loaders.set(g.buffer, name);
+      this.emit(`@group(0) @binding(${k + 2}) var<storage, read> b${k}: array<u32>;\n${loadFn(name, `b${k}`, s.dtype)}`);
+    }
+    return name;
+  }
+
+  /** Finishes the kernel: WGSL = generated hooks + template `template` (+ library). */
+  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut = false): Dispatch {
+    const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${atomicOut ? 'atomic<u32>' : 'u32'}>;`;
+    const code = assemble([this.p.decl(), outDecl, ...this.decls].join('\n\n'), template);
+    return { label: this.label, code, entry, params: this.p.bytes(), output, inputs: [...this.inputs], groups };
+  }
+}

@@ -1,0 +1,61 @@
+// Builds the kernel(s) of one materialized node: free views, fused map kernels, and the
+// routine kernels (reductions, scans, matmul, scatter).
+import { MxArray, type Realized } from '../../../core/array.ts';
+import { contiguousStrides } from '../../../core/shape.ts';
+import { isReduce, isScan, VIEW_PRIMS, type ParamsOf } from '../../../ir/primitive.ts';
+import type { BuildCtx } from '../segment.ts';
+import { mapKernel } from './map.ts';
+import { reduceNode } from './reduce.ts';
+import { scanNode } from './scan.ts';
+import { matmulNode } from './matmul.ts';
+import { scatterNode } from './scatter.ts';
+import type { Storage } from '../../../core/memory.ts';
+
+export function buildNode(cx: BuildCtx, n: MxArray): Realized {
+  const p = n._node!.prim;
+  if (VIEW_PRIMS.has(p)) {
+    // a view of stored data shares its storage, as the CPU view kernels do
+    const a = cx.kernel(p).g.accessOf(n);
+    if (a.src.kind === 'buf') return { storage: a.src.storage, strides: a.strides, offset: a.offset };
+  }
+  if (isReduce(p)) return reduceNode(cx, n);
+  if (isScan(p)) return scanNode(cx, n);
+  if (p === 'matmul') return matmulNode(cx, n);
+  if (p === 'scatter') return scatterNode(cx, n);
+  if (p === 'concatenate' && n._node!.inputs.length > cx.ctx.inputBudget) return splitConcat(cx, n);
+  const { k, g } = cx.kernel(p);
+  const fn = g.fnOf(n);
+  k.label = g.label(p);
+  return { storage: mapKernel(cx, k, fn, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };
+}
+
+/** A concatenate of more inputs than a kernel can bind, as a tree of smaller ones. */
+function splitConcat(cx: BuildCtx, n: MxArray): Realized {
+  const node = n._node!;
+  const axis = (node.params as ParamsOf<'concatenate'>).axis;
+  const budget = cx.ctx.inputBudget;
+  const parts: MxArray[] = [];
+  for (let i = 0; i < node.inputs.length; i += budget) {
+    const group = node.inputs.slice(i, i + budget);
+    if (group.length === 1) {
+      parts.push(group[0]);
+      continue;
+    }
+    const shape = [...n.shape];
+    shape[axis] = group.reduce((s, x) => s + x.shape[axis], 0);
+    const part = new MxArray(shape, n.dtype, n.device, { prim: 'concatenate', inputs: group, params: { axis } });
+    const r = buildNode(cx, part);
+    r.storage.retain();
+    cx.local.set(part, r);
+    parts.push(part);
+  }
+  const whole = new MxArray(n.shape, n.dtype, n.device, { prim: 'concatenate', inputs: parts, params: { axis } });
+  return buildNode(cx, whole);
+}
+
+/** A packed copy of value r of node n (which holds a 32-bit temporary of n's dtype). */
+export function packKernel(cx: BuildCtx, n: MxArray, r: Realized): Storage {
+  const { k, g } = cx.kernel(`${n._node?.prim ?? 'array'} (pack)`);
+  const fn = g.accessFn(g.realizedAccess(r, n.shape, n.dtype));
+  return mapKernel(cx, k, fn, n.dtype, n.size);
+}

@@ -1,0 +1,32 @@
+// The fused map kernel: one thread per output word evaluates a generated expression for
+// the element(s) packed in that word (4 for 8-bit dtypes, 2 for 16-bit), so no two
+// threads write one word.
+import type { Dtype } from '../../../core/dtype.ts';
+import type { Storage } from '../../../core/memory.ts';
+import type { BuildCtx } from '../segment.ts';
+import { grid, type KernelBuilder } from '../kernel.ts';
+import { elemBits, packWord, perWord, wtype, zero } from '../layout.ts';
+
+/** Writes fn(i) for i < size into `out` (a fresh storage of dtype unless given). */
+export function mapKernel(cx: BuildCtx, k: KernelBuilder, fn: string, dtype: Dtype, size: number, out?: Storage): Storage {
+  const st = out ?? cx.storage(dtype, size, k.label);
+  const vpw = perWord(dtype);
+  const words = Math.ceil(size / vpw);
+  k.emit(`fn mp_words() -> u32 {\n  return ${k.p.u32(words)};\n}`);
+  if (vpw === 1) {
+    k.emit(`fn mp_word(w: u32) -> u32 {\n  return ${elemBits(dtype, `${fn}(w)`)};\n}`);
+  } else {
+    const T = wtype(dtype);
+    const n = k.p.u32(size);
+    const lines = [`  let b = w * ${vpw}u;`, `  let v0 = ${fn}(b);`];
+    const vals = ['v0'];
+    for (let j = 1; j < vpw; j++) {
+      lines.push(`  var v${j}: ${T} = ${zero(T)};`, `  if (b + ${j}u < ${n}) {\n    v${j} = ${fn}(b + ${j}u);\n  }`);
+      vals.push(`v${j}`);
+    }
+    lines.push(`  return ${packWord(dtype, vals)};`);
+    k.emit(`fn mp_word(w: u32) -> u32 {\n${lines.join('\n')}\n}`);
+  }
+  cx.push(k.build('map', 'map_main', st.gpu!.buffer, grid(Math.ceil(words / 256), cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  return st;
+}

@@ -1,0 +1,29 @@
+// Batched matmul through the tiled template; inputs are read through their (possibly
+// strided or fused) expressions, accumulated in f32 for floats and i32/u32 for integers.
+import type { MxArray, Realized } from '../../../core/array.ts';
+import { contiguousStrides, sizeOf } from '../../../core/shape.ts';
+import type { BuildCtx } from '../segment.ts';
+import { grid } from '../kernel.ts';
+import { accType, fromAcc, toAcc, wideBits, wideOf } from '../layout.ts';
+
+export function matmulNode(cx: BuildCtx, n: MxArray): Realized {
+  const [a, b] = n._node!.inputs;
+  const nd = n.ndim;
+  const M = n.shape[nd - 2], N = n.shape[nd - 1], K = a.shape[nd - 1];
+  const batch = sizeOf(n.shape.slice(0, nd - 2));
+  const A = accType(n.dtype);
+  const out = cx.storage(wideOf(n.dtype), n.size, 'matmul');
+  const { k, g } = cx.kernel('matmul');
+  const P = k.p;
+  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
+  const tm = Math.ceil(M / 64), tn = Math.ceil(N / 64);
+  k.emit(`alias MA = ${A};`);
+  const consts: [string, string][] = [['m', pm], ['n', pn], ['k', pk], ['batch', P.u32(batch)], ['tiles_m', P.u32(tm)], ['tiles_n', P.u32(tn)]];
+  for (const [name, v] of consts) k.emit(`fn mm_${name}() -> u32 {\n  return ${v};\n}`);
+  const fa = g.fnOf(a), fb = g.fnOf(b);
+  k.emit(`fn mm_a(b: u32, m: u32, k: u32) -> MA {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
+  k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
+  k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  out[(b * ${pm} + m) * ${pn} + n] = ${wideBits(n.dtype, fromAcc(n.dtype, 'v'))};\n}`);
+  cx.push(k.build('matmul', 'matmul_main', out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
+}

@@ -1,0 +1,77 @@
+// Compute pipelines cached per device by WGSL source and entry point; concurrent
+// requests for the same source share one compilation.
+
+export class PipelineCache {
+  private cache = new Map<string, Promise<GPUComputePipeline>>();
+  private layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** Layout of kernels with n inputs: uniform params, the output, then read-only inputs. */
+  layout(n: number): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    let l = this.layouts.get(n);
+    if (!l) {
+      const COMPUTE = 4;
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },
+        { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
+      ];
+      for (let i = 0; i < n; i++) entries.push({ binding: i + 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } });
+      const group = this.device.createBindGroupLayout({ entries, label: `mx layout ${n}` });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(n, l);
+    }
+    return l;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The pipeline for `code` (compiled once); errors name `label` and quote the compiler. */
+  get(code: string, entryPoint: string, label: string, inputs: number): Promise<GPUComputePipeline> {
+    const key = `${entryPoint}/${inputs}\n${code}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.create(code, entryPoint, label, inputs);
+      this.cache.set(key, p);
+      // a failed compile is not cached, so a fixed device or source can retry
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  private async create(code: string, entryPoint: string, label: string, inputs: number): Promise<GPUComputePipeline> {
+    const d = this.device;
+    const layout = this.layout(inputs).pipeline;
+    d.pushErrorScope('validation');
+    d.pushErrorScope('internal');
+    const module = d.createShaderModule({ code, label });
+    const pipeline = d.createComputePipelineAsync({ layout, compute: { module, entryPoint }, label });
+    const internal = d.popErrorScope();
+    const validation = d.popErrorScope();
+    let result: GPUComputePipeline | null = null;
+    let failure = '';
+    try {
+      result = await pipeline;
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    const errs = (await Promise.all([validation, internal])).filter((e): e is GPUError => !!e);
+    if (errs.length || !result) {
+      let detail = '';
+      try {
+        const info = await module.getCompilationInfo();
+        detail = info.messages
+          .filter((m) => m.type === 'error')
+          .map((m) => `  line ${m.lineNum}:${m.linePos}: ${m.message}\n    ${code.split('\n')[m.lineNum - 1] ?? ''}`)
+          .join('\n');
+      } catch {
+        // compilation info is optional in some runtimes
+      }
+      const msg = [failure, ...errs.map((e) => e.message)].filter(Boolean).join('\n');
+      throw new Error(`[gpu] Compiling the WebGPU kernel for ${label} failed: ${msg}${detail ? '\n' + detail : ''}`);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,139 @@
+// GPU buffer pool: size classes reused across evaluations, trimmed to the cache limit.
+// Buffers released while a run is being encoded stay alive until it is submitted.
+import { type GpuAlloc, getCacheLimit, getMemoryLimit, getActiveMemory } from '../../core/memory.ts';
+
+const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+const STAGING_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
+
+/** Bytes a request of n bytes occupies: 256 minimum, then at most 1/8 over. */
+export function sizeClass(n: number): number {
+  if (n <= 256) return 256;
+  const p = 2 ** Math.ceil(Math.log2(n));
+  const step = Math.max(256, p / 8);
+  return Math.ceil(n / step) * step;
+}
+
+class FreeLists {
+  private lists = new Map<number, GPUBuffer[]>();
+  bytes = 0;
+  take(size: number): GPUBuffer | undefined {
+    const l = this.lists.get(size);
+    const b = l?.pop();
+    if (b) this.bytes -= b.size;
+    return b;
+  }
+  put(b: GPUBuffer): void {
+    let l = this.lists.get(b.size);
+    if (!l) this.lists.set(b.size, (l = []));
+    l.push(b);
+    this.bytes += b.size;
+  }
+  /** Destroys buffers (largest classes first) until at most `limit` bytes stay. */
+  trim(limit: number, keep: Set<GPUBuffer>): void {
+    const sizes = [...this.lists.keys()].sort((a, b) => b - a);
+    for (const s of sizes) {
+      const l = this.lists.get(s)!;
+      for (let i = l.length - 1; i >= 0 && this.bytes > limit; i--) {
+        const b = l[i];
+        if (keep.has(b)) continue;
+        l.splice(i, 1);
+        this.bytes -= b.size;
+        b.destroy();
+      }
+      if (this.bytes <= limit) break;
+    }
+  }
+}
+
+export class BufferPool {
+  private storage = new FreeLists();
+  private staging = new FreeLists();
+  private batchDepth = 0;
+  /** Released during the current batch: maybe referenced by unsubmitted commands. */
+  private inFlight = new Set<GPUBuffer>();
+
+  constructor(private readonly device: GPUDevice, private readonly maxSize: number) {}
+
+  /** Bytes of free buffers held for reuse. */
+  cachedBytes(): number {
+    return this.storage.bytes + this.staging.bytes;
+  }
+
+  /** A storage buffer of at least `nbytes` (16 minimum; rounded to a size class). */
+  alloc(nbytes: number, label = 'mx'): GpuAlloc {
+    const want = Math.max(16, Math.ceil(nbytes / 4) * 4);
+    if (want > this.maxSize) {
+      throw new Error(`[gpu] ${label}: an array of ${nbytes} bytes exceeds this device's largest storage buffer (${this.maxSize} bytes).`);
+    }
+    const size = Math.min(sizeClass(want), this.maxSize);
+    let buf = this.storage.take(size);
+    if (!buf) {
+      this.makeRoom(size);
+      buf = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+    }
+    return this.wrap(buf, nbytes);
+  }
+
+  /** A MAP_READ staging buffer for readback; give it back with `putStaging`. */
+  takeStaging(nbytes: number): GPUBuffer {
+    const size = sizeClass(Math.max(16, Math.ceil(nbytes / 4) * 4));
+    const b = this.staging.take(size);
+    if (b) return b;
+    this.makeRoom(size);
+    return this.device.createBuffer({ size, usage: STAGING_USAGE, label: 'mx readback' });
+  }
+
+  putStaging(b: GPUBuffer): void {
+    this.staging.put(b);
+    this.trim();
+  }
+
+  private wrap(buffer: GPUBuffer, nbytes: number): GpuAlloc {
+    let live = true;
+    return {
+      buffer,
+      nbytes,
+      release: () => {
+        if (!live) return;
+        live = false;
+        if (this.batchDepth > 0) this.inFlight.add(buffer);
+        this.storage.put(buffer);
+        this.trim();
+      },
+    };
+  }
+
+  /** Frees the cache first when a new buffer would pass the memory limit. */
+  private makeRoom(size: number): void {
+    const lim = getMemoryLimit();
+    if (lim > 0 && getActiveMemory() + this.cachedBytes() + size > lim) this.trimTo(0);
+  }
+
+  private trim(): void {
+    const lim = getCacheLimit();
+    if (this.cachedBytes() > lim) this.trimTo(lim);
+  }
+
+  private trimTo(limit: number): void {
+    const keep = this.batchDepth > 0 ? this.inFlight : new Set<GPUBuffer>();
+    this.staging.trim(Math.max(0, limit - this.storage.bytes), keep);
+    this.storage.trim(Math.max(0, limit - this.staging.bytes), keep);
+  }
+
+  /** Marks the start of encoding a run: nothing released from here on is destroyed. */
+  beginBatch(): void {
+    this.batchDepth++;
+  }
+
+  /** After submit: buffers released meanwhile may go, down to the cache limit. */
+  endBatch(): void {
+    if (--this.batchDepth > 0) return;
+    this.inFlight.clear();
+    this.trim();
+  }
+
+  /** Destroys every cached buffer (mx.clearCache). */
+  clear(): void {
+    this.trimTo(0);
+  }
+}

@@ -1,0 +1,167 @@
+// Runs one segment: plan fusion, build every kernel (freeing temporaries after their last
+// use so the pool reuses them), then encode all dispatches in one command encoder and
+// submit once. WebGPU errors become thrown Errors naming the ops.
+import type { MxArray, Realized } from '../../core/array.ts';
+import type { Dtype } from '../../core/dtype.ts';
+import { Storage } from '../../core/memory.ts';
+import { contiguousStrides } from '../../core/shape.ts';
+import { realizedOf } from '../../ir/eval.ts';
+import { ExprGen } from './codegen.ts';
+import { getContext, openScopes, type GpuContext } from './context.ts';
+import { planSegment } from './fuse.ts';
+import { upload } from './io.ts';
+import { KernelBuilder, type Dispatch } from './kernel.ts';
+import { perWord } from './layout.ts';
+import { buildNode, packKernel } from './kernels/build.ts';
+
+/** What node builders use: kernels, outputs, and the segment's values. */
+export class BuildCtx {
+  readonly dispatches: Dispatch[] = [];
+  /** Values of materialized nodes (each holding one reference). */
+  readonly local = new Map<MxArray, Realized>();
+  private temps: Storage[] = [];
+
+  constructor(readonly ctx: GpuContext, private readonly inSeg: Set<MxArray>, private readonly env: Map<MxArray, Realized>) {}
+
+  valueOf = (n: MxArray): Realized | null => {
+    const v = this.local.get(n);
+    if (v) return v;
+    if (this.inSeg.has(n)) return null;
+    // nodes made by builders (split concatenations) are neither in the segment nor realized
+    return n._data ?? this.env.get(n) ?? null;
+  };
+
+  kernel(label: string): { k: KernelBuilder; g: ExprGen } {
+    const k = new KernelBuilder(label);
+    return { k, g: new ExprGen(k, this.valueOf) };
+  }
+
+  /** A fresh GPU storage of `size` elements of dtype, packed as the dtype stores. */
+  storage(dtype: Dtype, size: number, label: string): Storage {
+    const st = new Storage(dtype, size);
+    const words = Math.ceil(size / perWord(dtype));
+    st.setGpu(this.ctx.pool.alloc(words * 4, label));
+    return st;
+  }
+
+  /** A storage freed once the run is encoded (reduction partials and the like). */
+  temp(dtype: Dtype, size: number, label: string): Storage {
+    const st = this.storage(dtype, size, label);
+    this.temps.push(st);
+    return st;
+  }
+
+  push(d: Dispatch): void {
+    this.dispatches.push(d);
+  }
+
+  releaseTemps(): void {
+    for (const t of this.temps) t.release();
+    this.temps = [];
+  }
+
+  dropAll(): void {
+    for (const r of this.local.values()) r.storage.drop();
+    this.local.clear();
+    this.releaseTemps();
+  }
+}
+
+const contiguous = (st: Storage, shape: readonly number[]): Realized => ({ storage: st, strides: contiguousStrides(shape), offset: 0 });
+
+
+function describe(nodes: MxArray[]): string {
+  const ops = [...new Set(nodes.map((n) => n._node!.prim))];
+  return ops.length > 6 ? `${ops.slice(0, 6).join(', ')}, ...` : ops.join(', ');
+}
+
+export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>): Promise<void> {
+  const ctx = await getContext();
+  ctx.check(`running ${describe(nodes)}`);
+  const inSeg = new Set(nodes);
+  const plan = planSegment(nodes, needed, ctx.inputBudget);
+  const cx = new BuildCtx(ctx, inSeg, env);
+  // uploads first: queue writes land before the one submit below
+  for (const n of nodes) {
+    for (const x of n._node!.inputs) {
+      if (!inSeg.has(x)) {
+        const r = realizedOf(x, env);
+        if (!r.storage.gpu) upload(ctx, r.storage);
+      }
+    }
+  }
+  ctx.pool.beginBatch();
+  try {
+    plan.steps.forEach((n, i) => {
+      const r = n.size === 0 ? contiguous(cx.storage(n.dtype, 0, 'empty'), n.shape) : buildNode(cx, n);
+      r.storage.retain();
+      cx.local.set(n, r);
+      for (const x of n._node!.inputs) {
+        if (plan.lastUse.get(x) === i && !needed.has(x)) {
+          cx.local.get(x)?.storage.drop();
+          cx.local.delete(x);
+        }
+      }
+    });
+    // results leave in their own dtype's layout (routine kernels may hold 32-bit temporaries)
+    for (const n of needed) {
+      const r = cx.local.get(n);
+      if (r && r.storage.dtype !== n.dtype) {
+        const st = packKernel(cx, n, r);
+        st.retain();
+        r.storage.drop();
+        cx.local.set(n, contiguous(st, n.shape));
+      }
+    }
+    await encodeAndSubmit(ctx, cx, nodes);
+  } catch (e) {
+    cx.dropAll();
+    throw e;
+  } finally {
+    // after the submit: buffers released while encoding may now be trimmed
+    cx.releaseTemps();
+    ctx.pool.endBatch();
+  }
+  for (const [k, r] of cx.local) {
+    if (needed.has(k)) env.set(k, r);
+    else r.storage.drop();
+  }
+}
+
+async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]): Promise<void> {
+  const ds = cx.dispatches;
+  if (ds.length === 0) return;
+  const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length)));
+  ctx.check(`running ${describe(nodes)}`);
+  const dev = ctx.device;
+  // all parameters in one uniform buffer; every block is bound at the largest size, as
+  // wgpu checks a bind group's size against pipelines it was not made for
+  const align = ctx.limits.minUniformBufferOffsetAlignment;
+  const bindSize = Math.max(...ds.map((d) => d.params.byteLength));
+  const stride = Math.ceil(bindSize / align) * align;
+  const prm = new Uint8Array(stride * (ds.length - 1) + bindSize);
+  ds.forEach((d, i) => prm.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), i * stride));
+  const close = openScopes(dev);
+  const ubuf = dev.createBuffer({ size: prm.byteLength, usage: 0x40 | 0x8 /* UNIFORM | COPY_DST */, label: 'mx params' });
+  dev.queue.writeBuffer(ubuf, 0, prm);
+  const enc = dev.createCommandEncoder({ label: 'mx run' });
+  const pass = enc.beginComputePass({ label: 'mx run' });
+  ds.forEach((d, i) => {
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: ubuf, offset: i * stride, size: bindSize } },
+      { binding: 1, resource: { buffer: d.output } },
+      ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
+    ];
+    const bg = dev.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length).group, entries, label: d.label });
+    pass.setPipeline(pipes[i]);
+    pass.setBindGroup(0, bg);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  });
+  pass.end();
+  dev.queue.submit([enc.finish()]);
+  const errors = close();
+  ubuf.destroy();
+  const err = await errors;
+  if (err) throw new Error(`[gpu] WebGPU error while running ${ds.map((d) => d.label).join(', ')}: ${err}`);
+  ctx.check(`running ${describe(nodes)}`);
+}

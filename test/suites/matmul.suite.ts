@@ -1,0 +1,54 @@
+// Matrix multiplication against NumPy (matmul.gen.ts): 1-D operands, batch
+// broadcasting, 16-bit floats, views, K crossing tile sizes, empty dims.
+import { suite } from '../harness/suite.ts';
+import { assertClose, assertEqual, assertShape, assertThrows } from '../harness/assert.ts';
+import fixture from '../fixtures/matmul.gen.ts';
+import { mx, arr, fixtureTests, onDevice, nums, type Adapter } from './common.ts';
+
+const adapters: Record<string, Adapter> = { matmul: (xs) => mx.matmul(xs[0], xs[1]) };
+
+export const matmulSuite = suite('matmul', (t) => {
+  const test = onDevice(t);
+  // matmul pipelines take seconds each to compile on SwiftShader: 8 cases per test
+  fixtureTests(test, fixture.cases, adapters, (op) => op, 8);
+
+  test('method form and identity', async () => {
+    const a = mx.reshape(mx.arange(12, undefined, undefined, mx.float32), [3, 4]);
+    const i4 = mx.eye(4);
+    const p = a.matmul(i4);
+    const q = mx.matmul(mx.identity(3), a);
+    await mx.eval(p, q, a);
+    assertClose(await nums(p), await nums(a), { rtol: 0, atol: 0 });
+    assertClose(await nums(q), await nums(a), { rtol: 0, atol: 0 });
+  });
+
+  test('shapes are known before evaluation', () => {
+    assertShape(mx.matmul(mx.zeros([5, 1, 2, 3]), mx.zeros([4, 3, 6])), [5, 4, 2, 6]);
+    assertShape(mx.matmul(mx.zeros([3]), mx.zeros([5, 3, 2])), [5, 2]);
+    assertShape(mx.matmul(mx.zeros([7, 3]), mx.zeros([3])), [7]);
+    assertEqual(mx.matmul(mx.zeros([2, 2], mx.float16), mx.zeros([2, 2], mx.bfloat16)).dtype, mx.float32);
+  });
+
+  test('mismatched inner dimensions and 0-d inputs throw naming matmul', () => {
+    assertThrows(() => mx.matmul(mx.zeros([2, 3]), mx.zeros([4, 2])), /\[matmul\].*\(2,3\).*\(4,2\)/);
+    assertThrows(() => mx.matmul(mx.zeros([3]), mx.zeros([4])), /\[matmul\]/);
+    assertThrows(() => mx.matmul(mx.zeros([2, 2, 3]), mx.zeros([3, 3, 2])), /\[matmul\]/);
+    assertThrows(() => mx.matmul(mx.zeros([]), mx.zeros([2])), /\[matmul\]/);
+    assertThrows(() => mx.matmul(mx.zeros([2, 2], mx.bool), mx.zeros([2, 2], mx.bool)), /\[matmul\]/);
+  });
+
+  test('a small MLP forward pass in one graph', async () => {
+    const x = mx.array([[1, 2], [3, 4], [5, 6]], mx.float32);
+    const w1 = mx.array([[0.5, -1, 0], [0.25, 0.5, 1]], mx.float32);
+    const b1 = mx.array([0, 1, -1], mx.float32);
+    const w2 = mx.array([[1], [2], [3]], mx.float32);
+    const h = mx.maximum(mx.add(mx.matmul(x, w1), b1), 0);
+    const y = mx.matmul(h, w2);
+    const got = arr(y);
+    const want = [[1, 2], [3, 4], [5, 6]].map(([a, b]) => {
+      const h0 = Math.max(a * 0.5 + b * 0.25, 0), h1 = Math.max(-a + b * 0.5 + 1, 0), h2 = Math.max(b - 1, 0);
+      return [h0 + 2 * h1 + 3 * h2];
+    });
+    assertClose(await got.tolist() as number[][], want, { rtol: 1e-6 });
+  });
+});
