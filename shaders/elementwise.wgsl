@@ -621,3 +621,70 @@ fn mx_shr_i32(a: i32, b: u32) -> i32 {
 fn mx_shr_u32(a: u32, b: u32) -> u32 {
   return select(a >> min(b, 31u), 0u, b >= 32u);
 }
+
+// Accurate exp/log for kernels: the builtins only promise ~2^-21 absolute error and some
+// drivers map exp(NaN) to inf and log(0) to a finite value.
+fn mx_exp(x: f32) -> f32 {
+  return mx__exp(x);
+}
+fn mx_log(x: f32) -> f32 {
+  return mx__log(x);
+}
+fn mx_log2(x: f32) -> f32 {
+  return mx__log(x) * 1.4426950408889634;
+}
+
+// sin/cos with Cody-Waite reduction by pi/2 and minimax polynomials on [-pi/4, pi/4];
+// SwiftShader's builtins were off by ~2e-4.
+fn mx__sincos_reduce(x: f32) -> vec2<f32> {
+  let k = round(x * 0.6366197723675814);
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703e-4) - k * 7.549789954891882e-8;
+  return vec2<f32>(r, k);
+}
+fn mx__sin_poly(r: f32) -> f32 {
+  let z = r * r;
+  return r + r * z * (-0.16666666666666666 + z * (0.008333333333333333 + z * (-1.984126984126984e-4 + z * 2.7557319223985893e-6)));
+}
+fn mx__cos_poly(r: f32) -> f32 {
+  let z = r * r;
+  return 1.0 - 0.5 * z + z * z * (0.041666666666666664 + z * (-0.001388888888888889 + z * (2.48015873015873e-5 - z * 2.755731922398589e-7)));
+}
+fn mx_sin(x: f32) -> f32 {
+  if (!mx_isfinite(x)) {
+    return mx__nan();
+  }
+  let rk = mx__sincos_reduce(x);
+  let q = i32(rk.y) & 3;
+  if (q == 0) { return mx__sin_poly(rk.x); }
+  if (q == 1) { return mx__cos_poly(rk.x); }
+  if (q == 2) { return -mx__sin_poly(rk.x); }
+  return -mx__cos_poly(rk.x);
+}
+fn mx_cos(x: f32) -> f32 {
+  if (!mx_isfinite(x)) {
+    return mx__nan();
+  }
+  let rk = mx__sincos_reduce(x);
+  let q = i32(rk.y) & 3;
+  if (q == 0) { return mx__cos_poly(rk.x); }
+  if (q == 1) { return -mx__sin_poly(rk.x); }
+  if (q == 2) { return -mx__cos_poly(rk.x); }
+  return mx__sin_poly(rk.x);
+}
+fn mx_tan(x: f32) -> f32 {
+  return mx_sin(x) / mx_cos(x);
+}
+
+// Float comparisons that stay IEEE-correct for NaN even where the compiler assumes none.
+fn mx_eq_f32(a: f32, b: f32) -> bool {
+  return !mx_isnan(a) && !mx_isnan(b) && a == b;
+}
+fn mx_ne_f32(a: f32, b: f32) -> bool {
+  return mx_isnan(a) || mx_isnan(b) || a != b;
+}
+fn mx_lt_f32(a: f32, b: f32) -> bool {
+  return !mx_isnan(a) && !mx_isnan(b) && a < b;
+}
+fn mx_le_f32(a: f32, b: f32) -> bool {
+  return !mx_isnan(a) && !mx_isnan(b) && a <= b;
+}

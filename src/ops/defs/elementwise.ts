@@ -92,15 +92,15 @@ export const UNARY_DEFS: { [P in UnaryPrim]: UnaryDef } = {
   rsqrt: { out: 'float', cpu: (x) => 1 / Math.sqrt(x), wgsl: f('inverseSqrt') },
   square: { out: 'numeric', big: (x) => x * x, cpu: (x) => x * x, wgsl: (x) => `(${x} * ${x})` },
   reciprocal: { out: 'float', cpu: (x) => 1 / x, wgsl: (x) => `(1.0 / ${x})` },
-  exp: { out: 'float', cpu: Math.exp, wgsl: f('exp') },
+  exp: { out: 'float', cpu: Math.exp, wgsl: f('mx_exp') },
   expm1: { out: 'float', cpu: Math.expm1, wgsl: f('mx_expm1') },
-  log: { out: 'float', cpu: Math.log, wgsl: f('log') },
+  log: { out: 'float', cpu: Math.log, wgsl: f('mx_log') },
   log1p: { out: 'float', cpu: Math.log1p, wgsl: f('mx_log1p') },
-  log2: { out: 'float', cpu: Math.log2, wgsl: f('log2') },
+  log2: { out: 'float', cpu: Math.log2, wgsl: f('mx_log2') },
   log10: { out: 'float', cpu: Math.log10, wgsl: f('mx_log10') },
-  sin: { out: 'float', cpu: Math.sin, wgsl: f('sin') },
-  cos: { out: 'float', cpu: Math.cos, wgsl: f('cos') },
-  tan: { out: 'float', cpu: Math.tan, wgsl: f('tan') },
+  sin: { out: 'float', cpu: Math.sin, wgsl: f('mx_sin') },
+  cos: { out: 'float', cpu: Math.cos, wgsl: f('mx_cos') },
+  tan: { out: 'float', cpu: Math.tan, wgsl: f('mx_tan') },
   arcsin: { out: 'float', cpu: Math.asin, wgsl: f('asin') },
   arccos: { out: 'float', cpu: Math.acos, wgsl: f('acos') },
   arctan: { out: 'float', cpu: Math.atan, wgsl: f('atan') },
@@ -136,6 +136,9 @@ const logaddexp = (a: number, b: number) => {
 const nanMax = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
 const nanMin = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b));
 const cmp = (op: string) => (a: string, b: string) => `(${a} ${op} ${b})`;
+// float comparisons go through NaN-aware helpers (compilers may assume no NaNs)
+const fcmp = (op: string, fn: string, swap = false) => (a: string, b: string, t: WType) =>
+  t === 'f32' ? (swap ? `${fn}(${b}, ${a})` : `${fn}(${a}, ${b})`) : `(${a} ${op} ${b})`;
 const shiftMask = (t: WType) => (t === 'i32' ? 'u32' : 'u32');
 
 /** One definition per binary primitive (inputs already share one dtype). */
@@ -151,12 +154,12 @@ export const BINARY_DEFS: { [P in BinaryPrim]: BinaryDef } = {
   minimum: { out: 'same', big: (a, b) => (a < b ? a : b), cpu: nanMin, wgsl: (a, b, t) => (t === 'f32' ? `mx_minimum(${a}, ${b})` : t === 'bool' ? `(${a} && ${b})` : `min(${a}, ${b})`) },
   arctan2: { out: 'float', cpu: Math.atan2, wgsl: (a, b) => `atan2(${a}, ${b})` },
   logaddexp: { out: 'float', cpu: logaddexp, wgsl: (a, b) => `mx_logaddexp(${a}, ${b})` },
-  equal: { out: 'bool', big: (a, b) => a === b, cpu: (a, b) => +(a === b), wgsl: cmp('==') },
-  notEqual: { out: 'bool', big: (a, b) => a !== b, cpu: (a, b) => +(a !== b), wgsl: cmp('!=') },
-  greater: { out: 'bool', big: (a, b) => a > b, cpu: (a, b) => +(a > b), wgsl: cmp('>') },
-  greaterEqual: { out: 'bool', big: (a, b) => a >= b, cpu: (a, b) => +(a >= b), wgsl: cmp('>=') },
-  less: { out: 'bool', big: (a, b) => a < b, cpu: (a, b) => +(a < b), wgsl: cmp('<') },
-  lessEqual: { out: 'bool', big: (a, b) => a <= b, cpu: (a, b) => +(a <= b), wgsl: cmp('<=') },
+  equal: { out: 'bool', big: (a, b) => a === b, cpu: (a, b) => +(a === b), wgsl: fcmp('==', 'mx_eq_f32') },
+  notEqual: { out: 'bool', big: (a, b) => a !== b, cpu: (a, b) => +(a !== b), wgsl: fcmp('!=', 'mx_ne_f32') },
+  greater: { out: 'bool', big: (a, b) => a > b, cpu: (a, b) => +(a > b), wgsl: fcmp('>', 'mx_lt_f32', true) },
+  greaterEqual: { out: 'bool', big: (a, b) => a >= b, cpu: (a, b) => +(a >= b), wgsl: fcmp('>=', 'mx_le_f32', true) },
+  less: { out: 'bool', big: (a, b) => a < b, cpu: (a, b) => +(a < b), wgsl: fcmp('<', 'mx_lt_f32') },
+  lessEqual: { out: 'bool', big: (a, b) => a <= b, cpu: (a, b) => +(a <= b), wgsl: fcmp('<=', 'mx_le_f32') },
   logicalAnd: { out: 'bool', cpu: (a, b) => +(a !== 0 && b !== 0), wgsl: cmp('&&') },
   logicalOr: { out: 'bool', cpu: (a, b) => +(a !== 0 || b !== 0), wgsl: cmp('||') },
   bitwiseAnd: { out: 'int', big: (a, b) => a & b, cpu: (a, b) => a & b, wgsl: (a, b, t) => (t === 'bool' ? `(${a} && ${b})` : `(${a} & ${b})`) },
