@@ -8,6 +8,7 @@ if (existsSync('scripts/embed-shaders.mjs')) run(process.execPath, ['scripts/emb
 rmSync('dist/types', { recursive: true, force: true });
 const entries = {
   index: 'src/index.ts',
+  'nn/index': 'src/nn/index.ts',
   'optimizers/index': 'src/optimizers/index.ts',
   'data/index': 'src/data/index.ts',
 };

@@ -75,3 +75,4 @@ export {
   save, load, savez, savezCompressed, saveSafetensors, loadSafetensors, loadNpy, loadNpz, FormatError,
   type LoadOptions, type FileFormat, type LoadSource, type SaveTarget,
 } from './io/index.ts';
+export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, convGeneral, type ConvPadding, type IntOrTuple } from './ops/conv.ts';

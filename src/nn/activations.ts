@@ -139,7 +139,7 @@ export class PReLU extends Module {
   weight: MxArray;
   constructor(numParameters = 1, init = 0.25) {
     super();
-    this.weight = mx.full([numParameters], init);
+    this.weight = mx.full([numParameters], init, mx.float32);
   }
   override forward(x: In): MxArray { return prelu(x, this.weight); }
 }

@@ -20,5 +20,7 @@ import { transformsSuite } from './transforms.suite.ts';
 import { optimizersSuite } from './optimizers.suite.ts';
 import { ioSuite } from './io.suite.ts';
 import { dataSuite } from './data.suite.ts';
+import { convSuite } from './conv.suite.ts';
+import { nnSuite } from './nn.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite];

@@ -75,7 +75,7 @@ export class SinusoidalPositionalEncoding extends Module {
     const { minFreq = 0.0001, maxFreq = 1, scale, cosFirst = false, fullTurns = false } = options;
     if (!(dims > 0) || dims % 2 !== 0) throw new Error(`[SinusoidalPositionalEncoding] dims must be positive and even but got ${dims}.`);
     const h = dims / 2;
-    const oneZero = dims === 2 ? mx.array([1.0]) : mx.subtract(1, mx.divide(mx.arange(0, h), h - 1));
+    const oneZero = dims === 2 ? mx.array([1], mx.float32) : mx.subtract(1, mx.divide(mx.arange(0, h), h - 1));
     const lo = Math.log(minFreq), hi = Math.log(maxFreq);
     this._sigmas = mx.exp(mx.add(mx.multiply(oneZero, hi - lo), lo));
     if (fullTurns) this._sigmas = mx.multiply(this._sigmas, 2 * Math.PI);
