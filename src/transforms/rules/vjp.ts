@@ -73,14 +73,7 @@ export const VJP: { [P in Prim]: VjpRule<P> } = {
     p.perm.forEach((d, i) => (inv[d] = i));
     return [S.transpose(g, inv)];
   },
-  slice: (g, _y, [x], p) => {
-    // scatter the cotangent back into a zero array at the sliced positions
-    const keys = p.start.map((s, d) => ({ start: s, stop: s + p.step[d] * g.shape[d], step: p.step[d] }));
-    const z = zeros(x.shape, g.dtype);
-    if (g.size === 0) return [z];
-    const fixed = keys.map((k, d) => (k.step < 0 && k.stop < 0 ? { ...k, stop: null } : k.stop > x.shape[d] ? { ...k, stop: null } : k));
-    return [z.at(...fixed).add(g)];
-  },
+  slice: (g, _y, [x], p) => [unslice(g, x.shape, p.start, p.step)],
   broadcast: (g, _y, [x]) => [unbroadcast(g, x.shape)],
   pad: (g, _y, [x], p) => [S.sliceAxes(g, x.shape.map((_, i) => i), p.low, p.low.map((l, i) => l + x.shape[i]))],
   concatenate: (g, _y, ins, p) => {
@@ -125,6 +118,36 @@ export const VJP: { [P in Prim]: VjpRule<P> } = {
   cummin: (g, y, [x], p) => scanExtremeVjp('cummin', g, y, x, p),
   custom: (g, _y, ins) => [...ins.slice(0, -1).map(() => null), g],
 };
+
+/** Places a strided slice's cotangent back at its positions with zeros elsewhere (pads, no scatter). */
+function unslice(g: MxArray, shape: readonly number[], start: number[], step: number[]): MxArray {
+  let r = g;
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d], c = g.shape[d];
+    let st = step[d], b = start[d];
+    if (c === 0) return zeros(shape, g.dtype);
+    if (st < 0) {
+      // a reversed slice is the flip of a forward one starting at its last element
+      r = S.flip(r, d);
+      b = b + (c - 1) * st;
+      st = -st;
+    }
+    if (st > 1) {
+      // interleave st-1 zeros after each element along d
+      const sh = [...r.shape];
+      r = S.pad(S.expandDims(r, d + 1), Array.from({ length: r.ndim + 1 }, (_, i) => (i === d + 1 ? [0, st - 1] : [0, 0])));
+      sh[d] = c * st;
+      r = S.reshape(r, sh);
+    }
+    const len = r.shape[d];
+    const end = b + len;
+    if (end > n) r = S.sliceAxes(r, [d], [0], [n - b]);
+    const low = r.shape.map(() => [0, 0]);
+    low[d] = [b, n - b - r.shape[d]];
+    r = S.pad(r, low);
+  }
+  return r;
+}
 
 function scanExtremeVjp(prim: 'cummax' | 'cummin', g: MxArray, y: MxArray, x: MxArray, p: ParamsOf<'cummax'>): (MxArray | null)[] {
   const gi = p.inclusive ? g : unshiftExclusive(g, p.axis, p.reverse);
