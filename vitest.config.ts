@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// Above runCase's own per-case timeout (WEBMLX_CASE_TIMEOUT_MS), whose message is clearer.
+const testTimeout = Math.max(120_000, Number(process.env.WEBMLX_CASE_TIMEOUT_MS || 0) + 30_000);
+
 export default defineConfig({
   test: {
     projects: [
@@ -7,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'cpu',
           include: ['test/node/cpu.test.ts'],
-          testTimeout: 120_000,
+          testTimeout,
         },
       },
       {
@@ -19,7 +22,7 @@ export default defineConfig({
           maxWorkers: 1,
           fileParallelism: false,
           isolate: false,
-          testTimeout: 120_000,
+          testTimeout,
         },
       },
     ],

@@ -125,9 +125,10 @@ fn mxb_f2i32(x: f32) -> i32 {
   return bitcast<i32>(mxb_f2wrap(x));
 }
 
-// float -> bool: NaN is false, as the CPU writer's `v ? 1 : 0`.
+// float -> bool: anything but +-0 is true, NaN included (as the CPU's `v !== 0`); by bits,
+// because compilers may assume comparisons never see NaN.
 fn mxb_f2bool(x: f32) -> bool {
-  return x != 0.0 && !mxb_isnan(x);
+  return (bitcast<u32>(x) & 0x7fffffffu) != 0u;
 }
 
 // max/min that propagate NaN (for reductions and scans).

@@ -1,4 +1,3 @@
-// The mx the runners drive (device selection, gpu.use). Swap the line below for
-//   export * from '../../src/index.ts';
-// once src/index.ts exports setDefaultDevice, cpu and gpu.use.
-export * from './mx_stub.ts';
+// The mx the runners drive (device selection, gpu.use): the library itself.
+// Runners import it from here so a stand-in can be swapped in during bring-up.
+export * from '../../src/index.ts';

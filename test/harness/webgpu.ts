@@ -2,6 +2,9 @@
 // fails loudly, a handle on the raw device for raw-WebGPU tests, and error capture.
 
 let rawDevice: GPUDevice | undefined;
+// dawn.node crashes (futex error, SIGSEGV, std::system_error) once the GPU object from
+// create() is garbage-collected while its device lives; pin it and the adapter for good.
+const keepAlive: unknown[] = [];
 
 /** The GPUDevice the runner handed to mx; raw-WebGPU tests use it directly. */
 export function rawGpuDevice(): GPUDevice {
@@ -28,6 +31,7 @@ export async function acquireGpu(gpu: GPU | undefined, where: string): Promise<G
   if (!gpu) throw new Error(`WebGPU is not available in ${where} (navigator.gpu is undefined)`);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(`no WebGPU adapter in ${where}: requestAdapter() returned null`);
+  keepAlive.push(gpu, adapter);
   const requiredLimits: Record<string, number> = {};
   for (const k in adapter.limits) {
     const v = (adapter.limits as unknown as Record<string, unknown>)[k];

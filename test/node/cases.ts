@@ -2,12 +2,15 @@
 /// <reference types="node" />
 import { describe, it } from 'vitest';
 import { suites } from '../suites/index.ts';
-import { FILTER_ENV, runCase } from '../harness/runner.ts';
+import { CASE_TIMEOUT_ENV, FILTER_ENV, TRACE_ENV, runCase } from '../harness/runner.ts';
 import { selectCases, type Case, type DeviceName } from '../harness/suite.ts';
 import type { GpuErrorGuard } from '../harness/webgpu.ts';
 
 export function registerCases(device: DeviceName, guard?: () => GpuErrorGuard): void {
   const filter = process.env[FILTER_ENV] ?? '';
+  // Straight to stderr: vitest buffers console output, which a native crash would lose.
+  const trace = process.env[TRACE_ENV] ? (l: string) => void process.stderr.write(l + '\n') : undefined;
+  const timeoutMs = Number(process.env[CASE_TIMEOUT_ENV]) || undefined;
   const cases = selectCases(suites, device, filter);
   if (cases.length === 0) {
     // No cases at all means the suite list is broken; none after filtering is fine.
@@ -21,7 +24,7 @@ export function registerCases(device: DeviceName, guard?: () => GpuErrorGuard): 
   for (const c of cases) bySuite.set(c.suite, [...(bySuite.get(c.suite) ?? []), c]);
   for (const [name, list] of bySuite) {
     describe(name, () => {
-      for (const c of list) it(c.name, () => runCase(c, { device, runtime: 'node' }, guard?.()));
+      for (const c of list) it(c.name, () => runCase(c, { device, runtime: 'node' }, { guard: guard?.(), trace, timeoutMs }));
     });
   }
 }

@@ -11,6 +11,8 @@ import { acquireGpu, GpuErrorGuard, type GpuSetup } from '../harness/webgpu.ts';
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 Object.assign(globalThis, globals);
 const gpu = create(['backend=vulkan']);
+// vitest runs this module inside a function: pin the GPU object, or its collection aborts dawn.node.
+(globalThis as { __mxDawnGpu?: GPU }).__mxDawnGpu = gpu;
 
 let setup: GpuSetup | undefined;
 let failure: unknown;

@@ -6,7 +6,7 @@ import { type Dtype, float32, int32, uint32 } from '../../core/dtype.ts';
 import type { Storage } from '../../core/memory.ts';
 import { roundTo } from '../../core/numeric.ts';
 import { contiguousStrides, reshapeStrides, sizeOf } from '../../core/shape.ts';
-import { isBinary, isUnary, type ParamsOf } from '../../ir/primitive.ts';
+import { isBinary, isUnary, VIEW_PRIMS, type ParamsOf } from '../../ir/primitive.ts';
 import { BINARY_DEFS, UNARY_DEFS } from '../../ops/defs/elementwise.ts';
 import type { KernelBuilder } from './kernel.ts';
 import { cast, narrow, wideOf, wtype } from './layout.ts';
@@ -40,10 +40,12 @@ export function collapse(shape: readonly number[], strides: readonly number[]): 
   return [sh, st];
 }
 
-export const isElementwise = (n: MxArray): boolean => {
-  const p = n._node!.prim;
-  return isUnary(p) || isBinary(p) || p === 'where' || p === 'astype' || p === 'full' || p === 'arange';
+/** The input a view reads (a custom function's output is its last input). */
+export const viewInput = (n: MxArray): MxArray => {
+  const node = n._node!;
+  return node.prim === 'custom' ? node.inputs[node.inputs.length - 1] : node.inputs[0];
 };
+
 
 /** Converts a value stored as `stored` (maybe the wide temporary of `d`) to d's compute value. */
 function fromStored(x: string, stored: Dtype, d: Dtype): string {
@@ -85,23 +87,18 @@ export class ExprGen {
     const contiguous = (name: string, constant = false): Access => ({
       src: { kind: 'fn', name, constant }, dtype: n.dtype, shape: [...n.shape], strides: contiguousStrides(n.shape), offset: 0,
     });
-    switch (node.prim) {
-      case 'reshape': case 'transpose': case 'slice': case 'broadcast': {
-        const x = node.inputs[0];
-        const a = this.accessOf(x);
-        return this.foldView(n, a);
-      }
-      default:
-        return contiguous(this.fnOf(n), node.prim === 'full');
-    }
+    if (VIEW_PRIMS.has(node.prim)) return this.foldView(n, this.accessOf(viewInput(n)));
+    return contiguous(this.fnOf(n), node.prim === 'full');
   }
 
   /** Applies view node n on top of access a of its input (the CPU view kernels' rules). */
   foldView(n: MxArray, a: Access): Access {
     const node = n._node!;
-    const x = node.inputs[0];
+    const x = viewInput(n);
     const base = { src: a.src, dtype: n.dtype, shape: [...n.shape] };
     switch (node.prim) {
+      case 'custom':
+        return { ...base, strides: a.strides, offset: a.offset };
       case 'transpose': {
         const p = node.params as ParamsOf<'transpose'>;
         return { ...base, strides: p.perm.map((d) => a.strides[d]), offset: a.offset };
@@ -183,7 +180,7 @@ export class ExprGen {
     else {
       const p = n._node!.prim;
       this.ops.push(p);
-      if (p === 'reshape' || p === 'transpose' || p === 'slice' || p === 'broadcast') name = this.accessFn(this.accessOf(n));
+      if (VIEW_PRIMS.has(p)) name = this.accessFn(this.accessOf(n));
       else name = this.exprFn(n);
     }
     this.fns.set(n, name);

@@ -4,13 +4,21 @@ import type { MxArray } from '../../core/array.ts';
 import { isBinary, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
 
 export interface Plan {
+  /** The nodes needed results depend on (the rest of the segment is skipped). */
+  live: MxArray[];
   /** Nodes evaluated inside their (single) consumer's kernel. */
   inline: Set<MxArray>;
   /** Materialized nodes in topological order. */
   steps: MxArray[];
-  /** Materialized node -> index of the last step that reads it. */
-  lastUse: Map<MxArray, number>;
+  /** Per step: the materialized nodes it is the last reader of (directly or through inlined nodes). */
+  frees: MxArray[][];
 }
+
+/** Inputs a node's kernel reads (a custom function's output only reads its last input). */
+const reads = (n: MxArray): MxArray[] => {
+  const node = n._node!;
+  return node.prim === 'custom' ? [node.inputs[node.inputs.length - 1]] : node.inputs;
+};
 
 const EXTRA = new Set<Prim>(['where', 'astype', 'full', 'arange', 'pad']);
 /** Elementwise, view and pad nodes can live inside another kernel. */
@@ -21,14 +29,21 @@ export const fusable = (p: Prim): boolean => isUnary(p) || isBinary(p) || EXTRA.
  * outside it. A kernel may bind at most `budget` input buffers: past that, the inlined
  * input reaching the most buffers is materialized instead.
  */
-export function planSegment(nodes: MxArray[], needed: Set<MxArray>, budget: number): Plan {
-  const inSeg = new Set(nodes);
+export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number): Plan {
+  const inSeg = new Set(all);
+  // only what needed results read is computed (a custom node ignores its primal inputs)
+  const live = new Set<MxArray>();
+  for (let i = all.length - 1; i >= 0; i--) {
+    const n = all[i];
+    if (needed.has(n) || live.has(n)) for (const x of reads(n)) if (inSeg.has(x)) live.add(x);
+  }
+  const nodes = all.filter((n) => needed.has(n) || live.has(n));
   const consumers = new Map<MxArray, number>();
-  for (const n of nodes) for (const x of new Set(n._node!.inputs)) if (inSeg.has(x)) consumers.set(x, (consumers.get(x) ?? 0) + 1);
+  for (const n of nodes) for (const x of new Set(reads(n))) if (inSeg.has(x)) consumers.set(x, (consumers.get(x) ?? 0) + 1);
   const inline = new Set<MxArray>();
   const leaves = new Map<MxArray, Set<MxArray>>();
   for (const n of nodes) {
-    const ins = [...new Set(n._node!.inputs)];
+    const ins = [...new Set(reads(n))];
     // a concatenate with more inputs than bindings is split by its builder: keep them whole
     if (n._node!.prim === 'concatenate' && ins.length > budget) ins.forEach((x) => inline.delete(x));
     const setOf = (x: MxArray) => (inline.has(x) ? leaves.get(x)! : new Set([x]));
@@ -44,13 +59,15 @@ export function planSegment(nodes: MxArray[], needed: Set<MxArray>, budget: numb
   }
   const steps = nodes.filter((n) => !inline.has(n));
   const lastUse = new Map<MxArray, number>();
+  const frees: MxArray[][] = steps.map(() => []);
   steps.forEach((s, i) => {
-    const stack = [...s._node!.inputs];
+    const stack = [...reads(s)];
     while (stack.length) {
       const x = stack.pop()!;
-      if (inline.has(x)) stack.push(...x._node!.inputs);
+      if (inline.has(x)) stack.push(...reads(x));
       else if (inSeg.has(x)) lastUse.set(x, i);
     }
   });
-  return { inline, steps, lastUse };
+  for (const [x, i] of lastUse) frees[i].push(x);
+  return { live: nodes, inline, steps, frees };
 }

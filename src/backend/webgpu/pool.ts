@@ -4,6 +4,7 @@ import { type GpuAlloc, getCacheLimit, getMemoryLimit, getActiveMemory } from '.
 
 const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const STAGING_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
+const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST
 
 /** Bytes a request of n bytes occupies: 256 minimum, then at most 1/8 over. */
 export function sizeClass(n: number): number {
@@ -48,6 +49,7 @@ class FreeLists {
 export class BufferPool {
   private storage = new FreeLists();
   private staging = new FreeLists();
+  private uniforms = new FreeLists();
   private batchDepth = 0;
   /** Released during the current batch: maybe referenced by unsubmitted commands. */
   private inFlight = new Set<GPUBuffer>();
@@ -86,6 +88,18 @@ export class BufferPool {
   putStaging(b: GPUBuffer): void {
     this.staging.put(b);
     this.trim();
+  }
+
+  /** A uniform buffer for a run's parameters; give it back once the run is submitted. */
+  takeUniform(nbytes: number): GPUBuffer {
+    const size = sizeClass(nbytes);
+    return this.uniforms.take(size) ?? this.device.createBuffer({ size, usage: UNIFORM_USAGE, label: 'mx params' });
+  }
+
+  /** Later writes are queued after the submit that reads it, so it is reusable at once. */
+  putUniform(b: GPUBuffer): void {
+    this.uniforms.put(b);
+    this.uniforms.trim(1 << 20, new Set());
   }
 
   private wrap(buffer: GPUBuffer, nbytes: number): GpuAlloc {
@@ -135,5 +149,6 @@ export class BufferPool {
   /** Destroys every cached buffer (mx.clearCache). */
   clear(): void {
     this.trimTo(0);
+    this.uniforms.trim(0, new Set());
   }
 }

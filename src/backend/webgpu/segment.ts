@@ -69,7 +69,6 @@ export class BuildCtx {
 
 const contiguous = (st: Storage, shape: readonly number[]): Realized => ({ storage: st, strides: contiguousStrides(shape), offset: 0 });
 
-
 function describe(nodes: MxArray[]): string {
   const ops = [...new Set(nodes.map((n) => n._node!.prim))];
   return ops.length > 6 ? `${ops.slice(0, 6).join(', ')}, ...` : ops.join(', ');
@@ -82,7 +81,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   const plan = planSegment(nodes, needed, ctx.inputBudget);
   const cx = new BuildCtx(ctx, inSeg, env);
   // uploads first: queue writes land before the one submit below
-  for (const n of nodes) {
+  for (const n of plan.live) {
     for (const x of n._node!.inputs) {
       if (!inSeg.has(x)) {
         const r = realizedOf(x, env);
@@ -96,8 +95,8 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
       const r = n.size === 0 ? contiguous(cx.storage(n.dtype, 0, 'empty'), n.shape) : buildNode(cx, n);
       r.storage.retain();
       cx.local.set(n, r);
-      for (const x of n._node!.inputs) {
-        if (plan.lastUse.get(x) === i && !needed.has(x)) {
+      for (const x of plan.frees[i]) {
+        if (!needed.has(x)) {
           cx.local.get(x)?.storage.drop();
           cx.local.delete(x);
         }
@@ -142,7 +141,7 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
   const prm = new Uint8Array(stride * (ds.length - 1) + bindSize);
   ds.forEach((d, i) => prm.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), i * stride));
   const close = openScopes(dev);
-  const ubuf = dev.createBuffer({ size: prm.byteLength, usage: 0x40 | 0x8 /* UNIFORM | COPY_DST */, label: 'mx params' });
+  const ubuf = ctx.pool.takeUniform(prm.byteLength);
   dev.queue.writeBuffer(ubuf, 0, prm);
   const enc = dev.createCommandEncoder({ label: 'mx run' });
   const pass = enc.beginComputePass({ label: 'mx run' });
@@ -160,7 +159,7 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
   pass.end();
   dev.queue.submit([enc.finish()]);
   const errors = close();
-  ubuf.destroy();
+  ctx.pool.putUniform(ubuf);
   const err = await errors;
   if (err) throw new Error(`[gpu] WebGPU error while running ${ds.map((d) => d.label).join(', ')}: ${err}`);
   ctx.check(`running ${describe(nodes)}`);

@@ -117,7 +117,13 @@ function libraryFor(code: string): { directives: string[]; text: string } {
 
 /** A complete module: generated hook code, then the template, then reached library code. */
 export function assemble(generated: string, template: string): string {
-  const user = `${generated}\n\n${template ? shader(template) : ''}`;
+  // directives (enable ...) must open the module
+  const directives: string[] = [];
+  const tpl = (template ? shader(template) : '').replace(/^\s*(enable|requires|diagnostic)\b[^;]*;/gm, (d) => {
+    directives.push(d.trim());
+    return '';
+  });
+  const user = `${generated}\n\n${tpl}`;
   const l = libraryFor(user);
-  return `${l.directives.join('\n')}\n${user}\n\n// ---- library\n${l.text}\n`;
+  return `${[...new Set([...directives, ...l.directives])].join('\n')}\n${user}\n\n// ---- library\n${l.text}\n`;
 }

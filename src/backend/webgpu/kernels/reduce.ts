@@ -34,7 +34,8 @@ export function combineOf(prim: string, A: 'f32' | 'i32' | 'u32', a: string, b: 
   }
 }
 
-function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u32', rows: number, len: number, chunk: number, chunks: number): void {
+/** The reduce template's hooks besides rd_load and rd_store. */
+export function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u32', rows: number, len: number, chunk: number, chunks: number): void {
   const p = k.p;
   k.emit(`alias RA = ${A};\nconst RWG: u32 = ${WG}u;`);
   k.emit(`fn rd_init() -> RAcc {\n  return RAcc(${initOf(prim, A)}, 0xffffffffu);\n}`);
@@ -50,6 +51,17 @@ function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u32', row
   k.emit(`fn rd_comb(a: RAcc, b: RAcc) -> RAcc {\n${comb}\n}`);
   const consts: [string, number][] = [['rows', rows], ['len', len], ['chunk', chunk], ['chunks', chunks], ['iters', Math.ceil(chunk / WG)]];
   for (const [name, v] of consts) k.emit(`fn rd_${name}() -> u32 {\n  return ${p.u32(v)};\n}`);
+}
+
+/** The subgroup operation of a reduction, where its result matches the CPU (not float max/min: NaN). */
+function subgroupOp(prim: ReducePrim, A: 'f32' | 'i32' | 'u32'): string | null {
+  switch (prim) {
+    case 'sum': return 'subgroupAdd';
+    case 'prod': return 'subgroupMul';
+    case 'max': return A === 'f32' ? null : 'subgroupMax';
+    case 'min': return A === 'f32' ? null : 'subgroupMin';
+    default: return null;
+  }
 }
 
 export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
@@ -109,7 +121,10 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
       else inputLoad(k, g, L);
       if (final) finalStore(k);
       else partialStore(k);
-      cx.push(k.build('reduce', 'reduce_wg', dst.gpu!.buffer, grid(rows * chunks, maxDim)));
+      // with subgroups, the cross-thread step uses subgroup operations where they fit the op
+      const sg = cx.ctx.features.subgroups ? subgroupOp(prim, A) : null;
+      if (sg) k.emit(`fn rd_sg(v: RA) -> RA {\n  return ${sg}(v);\n}`);
+      cx.push(k.build(sg ? 'reduce_sg' : 'reduce', sg ? 'reduce_sg' : 'reduce_wg', dst.gpu!.buffer, grid(rows * chunks, maxDim)));
       if (final) break;
       src = dst;
       len = chunks;

@@ -1,0 +1,47 @@
+enable subgroups;
+// reduce_wg with subgroup operations for the cross-thread step (devices with `subgroups`):
+// each subgroup folds its threads' values with rd_sg (subgroupAdd/Mul/Max/Min), one elected
+// lane per subgroup takes a slot from a counter (so no subgroup layout is assumed), and
+// thread 0 folds the slots. Hooks: as reduce.wgsl, plus rd_sg(v: RA) -> RA.
+
+struct RAcc {
+  v: RA,
+  i: u32,
+}
+
+var<workgroup> rd_part: array<RA, RWG>;
+var<workgroup> rd_slots: atomic<u32>;
+
+@compute @workgroup_size(RWG)
+fn reduce_sg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+             @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let chunks = rd_chunks();
+  if (g >= rd_rows() * chunks) {
+    return;
+  }
+  let row = g / chunks;
+  let start = (g % chunks) * rd_chunk();
+  let end = min(start + rd_chunk(), rd_len());
+  var acc = rd_init();
+  let iters = rd_iters();
+  for (var k = 0u; k < iters; k++) {
+    let r = start + k * RWG + lid.x;
+    if (r < end) {
+      acc = rd_comb(acc, rd_load(row, r));
+    }
+  }
+  let s = rd_sg(acc.v);
+  if (subgroupElect()) {
+    rd_part[atomicAdd(&rd_slots, 1u)] = s;
+  }
+  workgroupBarrier();
+  if (lid.x == 0u) {
+    let n = atomicLoad(&rd_slots);
+    var t = rd_init();
+    for (var j = 0u; j < n; j++) {
+      t = rd_comb(t, RAcc(rd_part[j], 0u));
+    }
+    rd_store(g, t);
+  }
+}
