@@ -688,3 +688,76 @@ fn mx_lt_f32(a: f32, b: f32) -> bool {
 fn mx_le_f32(a: f32, b: f32) -> bool {
   return !mx_isnan(a) && !mx_isnan(b) && a <= b;
 }
+
+// atan with reduction to |u| <= tan(pi/8) and an odd series; drivers' builtins (lavapipe)
+// were off by ~1.5e-4 for asin/acos.
+fn mx__atan_core(t: f32) -> f32 {
+  // t in [0, 1]
+  var base = 0.0;
+  var u = t;
+  if (t > 0.41421356237309503) {
+    base = 0.7853981633974483;
+    u = (t - 1.0) / (t + 1.0);
+  }
+  let z = u * u;
+  let p = -0.058823529411764705 * z + 0.06666666666666667;
+  let q = ((((((p * z - 0.07692307692307693) * z + 0.09090909090909091) * z - 0.1111111111111111) * z + 0.14285714285714285) * z - 0.2) * z + 0.3333333333333333);
+  return base + u - u * z * q;
+}
+fn mx_atan(x: f32) -> f32 {
+  if (mx_isnan(x)) {
+    return x;
+  }
+  let a = abs(x);
+  var r: f32;
+  if (a > 1.0) {
+    r = 1.5707963267948966 - mx__atan_core(1.0 / a);
+  } else {
+    r = mx__atan_core(a);
+  }
+  return select(r, -r, x < 0.0);
+}
+fn mx_atan2(y: f32, x: f32) -> f32 {
+  if (mx_isnan(x) || mx_isnan(y)) {
+    return mx__nan();
+  }
+  if (x == 0.0 && y == 0.0) {
+    // atan2(+-0, +0) = +-0, atan2(+-0, -0) = +-pi
+    let neg_x = (bitcast<u32>(x) & 0x80000000u) != 0u;
+    return mx__copysign(select(0.0, 3.141592653589793, neg_x), y);
+  }
+  if (mx_isinf(x) || mx_isinf(y)) {
+    return atan2(y, x);
+  }
+  var r: f32;
+  if (abs(y) > abs(x)) {
+    r = 1.5707963267948966 - mx_atan(x / y);
+    if (y < 0.0) {
+      r = r - 3.141592653589793;
+    }
+  } else {
+    r = mx_atan(y / x);
+    if (x < 0.0) {
+      r = r + select(-3.141592653589793, 3.141592653589793, y >= 0.0);
+    }
+  }
+  return r;
+}
+fn mx_asin(x: f32) -> f32 {
+  if (abs(x) > 1.0 || mx_isnan(x)) {
+    return mx__nan();
+  }
+  if (abs(x) == 1.0) {
+    return x * 1.5707963267948966;
+  }
+  return mx_atan(x / sqrt((1.0 - x) * (1.0 + x)));
+}
+fn mx_acos(x: f32) -> f32 {
+  if (abs(x) > 1.0 || mx_isnan(x)) {
+    return mx__nan();
+  }
+  if (x == -1.0) {
+    return 3.141592653589793;
+  }
+  return 2.0 * mx_atan(sqrt((1.0 - x) / (1.0 + x)));
+}
