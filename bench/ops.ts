@@ -108,10 +108,10 @@ export async function main(opts: { big?: boolean } = {}): Promise<Record<string,
   return rows.map((r) => ({ adapter, ...r }));
 }
 
-const isMain = (globalThis as { process?: { argv?: string[] } }).process?.argv?.[1]?.includes('bench') || 'Deno' in globalThis;
-if (isMain) {
-  const args = ((globalThis as { process?: { argv?: string[] } }).process?.argv ?? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args);
-  const rows = await main({ big: args.includes('--big') });
+// Runs when started as a script with --run (bench/run.mjs passes it).
+const argv: string[] = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? (globalThis as unknown as { Deno?: { args: string[] } }).Deno?.args ?? [];
+if (argv.includes('--run')) {
+  const rows = await main({ big: argv.includes('--big') });
   console.table(rows);
   console.log(JSON.stringify(rows));
   (globalThis as { process?: { exit?: (c: number) => void } }).process?.exit?.(0);

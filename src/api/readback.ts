@@ -1,7 +1,7 @@
 // Reading values back to JS: evaluation, then a host copy in logical order.
 import type { MxArray } from '../core/array.ts';
 import { evalArrays } from '../ir/eval.ts';
-import { ensureCpu } from '../core/transfer.ts';
+import { ensureCpu, readSpan } from '../core/transfer.ts';
 import { offsets } from '../backend/cpu/strided.ts';
 import { allocTyped, reader, type TypedArray } from '../core/numeric.ts';
 import { isContiguous } from '../core/shape.ts';
@@ -11,9 +11,21 @@ export async function hostData(a: MxArray): Promise<TypedArray> {
   await evalArrays(a);
   const r = a._data;
   if (!r) throw new Error(`[data] Array ${a.toString()} was disposed.`);
-  const src = r.storage.cpu ?? (await ensureCpu(r.storage));
-  if (isContiguous(a.shape, r.strides)) return src.slice(r.offset, r.offset + a.size) as TypedArray;
-  const offs = offsets(a.shape, r.strides, r.offset);
+  let src: TypedArray;
+  let base = 0;
+  // a small view of a GPU buffer reads only its span; otherwise the whole copy is kept
+  let lo = r.offset, hi = r.offset;
+  a.shape.forEach((d, i) => {
+    if (d === 0) return;
+    const e = r.strides[i] * (d - 1);
+    if (e < 0) lo += e;
+    else hi += e;
+  });
+  if (!r.storage.cpu && r.storage.gpu && a.size > 0 && (hi - lo + 1) * 4 < r.storage.size) {
+    ({ data: src, base } = await readSpan(r.storage, lo, hi));
+  } else src = r.storage.cpu ?? (await ensureCpu(r.storage));
+  if (isContiguous(a.shape, r.strides)) return src.slice(r.offset - base, r.offset - base + a.size) as TypedArray;
+  const offs = offsets(a.shape, r.strides, r.offset - base);
   const out = allocTyped(a.dtype, a.size);
   for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]] as never;
   return out;

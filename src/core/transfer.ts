@@ -4,10 +4,26 @@ import type { Storage } from './memory.ts';
 import type { TypedArray } from './numeric.ts';
 import { viewTyped } from './numeric.ts';
 
-let download: ((s: Storage) => Promise<ArrayBuffer>) | null = null;
+type Download = (s: Storage, byteStart?: number, byteEnd?: number) => Promise<ArrayBuffer>;
+let download: Download | null = null;
 /** @internal The WebGPU backend installs its readback. */
-export function installDownload(f: (s: Storage) => Promise<ArrayBuffer>): void {
+export function installDownload(f: Download): void {
   download = f;
+}
+
+/**
+ * Reads elements [first, last] of a GPU-only storage without caching a full host copy:
+ * a small view of a large buffer moves only its own bytes. Returns the data and the
+ * element index its first entry holds.
+ */
+export async function readSpan(s: Storage, first: number, last: number): Promise<{ data: TypedArray; base: number }> {
+  if (!download) throw new Error('internal: no GPU readback installed');
+  const isz = s.dtype.size;
+  const b0 = Math.floor((first * isz) / 4) * 4;
+  const b1 = Math.min(Math.ceil(((last + 1) * isz) / 4) * 4, Math.ceil(s.nbytes / 4) * 4);
+  const buf = await download(s, b0, b1);
+  const n = Math.floor(buf.byteLength / isz);
+  return { data: viewTyped(s.dtype, buf, 0, n), base: b0 / isz };
 }
 
 /** Makes sure a storage has its CPU copy, reading the GPU buffer back if needed. */

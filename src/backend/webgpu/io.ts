@@ -26,19 +26,22 @@ export function upload(ctx: GpuContext, s: Storage): void {
   s.setGpu(alloc);
 }
 
-/** Reads a storage's GPU buffer back (installed as the core's download). */
-export async function download(s: Storage): Promise<ArrayBuffer> {
+/**
+ * Reads a storage's GPU buffer back (installed as the core's download), or only the
+ * word-aligned byte range [start, end) of it, for small views of large buffers.
+ */
+export async function download(s: Storage, start = 0, end = s.nbytes): Promise<ArrayBuffer> {
   const ctx = currentContext();
   if (!ctx || !s.gpu) throw new Error('internal: reading back an array that has no GPU buffer');
   ctx.check('reading an array back');
-  const nbytes = s.nbytes;
-  if (nbytes === 0) return new ArrayBuffer(0);
+  const nbytes = end - start;
+  if (nbytes <= 0) return new ArrayBuffer(0);
   const size = Math.ceil(nbytes / 4) * 4;
   const dev = ctx.device;
   const staging = ctx.pool.takeStaging(size);
   const close = openScopes(dev);
   const enc = dev.createCommandEncoder({ label: 'mx readback' });
-  enc.copyBufferToBuffer(s.gpu.buffer, 0, staging, 0, size);
+  enc.copyBufferToBuffer(s.gpu.buffer, start, staging, 0, size);
   dev.queue.submit([enc.finish()]);
   const errors = close();
   try {
