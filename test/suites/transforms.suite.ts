@@ -135,6 +135,23 @@ export const transformsSuite = suite('transforms', (test) => {
     assertClose(await g.tolist(), await mx.multiply(-2, mx.multiply(t, mx.subtract(1, mx.square(t)))).tolist(), { rtol: 1e-4, atol: 1e-5 });
   });
 
+  test('compile(grad(f)) and vmap(compile(f)) match eager, tracing once', async () => {
+    let calls = 0;
+    const f = (x: mx.MxArray) => { calls++; return mx.sum(mx.multiply(mx.sin(x), mx.exp(x))); };
+    const cg = mx.compile(mx.grad(f));
+    const eager = (x: mx.MxArray) => mx.grad(f)(x) as mx.MxArray;
+    for (const seed of [1, 2]) {
+      const x = u(-1, 1, [5], seed);
+      assertClose(await (cg(x) as mx.MxArray).tolist(), await eager(x).tolist(), { rtol: 1e-6, atol: 1e-7 });
+    }
+    assert(cg.traces() === 1, `compiled traces: ${cg.traces()}`);
+    const cf = mx.compile((x: mx.MxArray) => mx.softmax(mx.multiply(x, 2), -1));
+    const xs = u(-1, 1, [3, 4], 3);
+    const v = mx.vmap(cf)(xs) as mx.MxArray;
+    assertClose(await v.tolist(), await mx.softmax(mx.multiply(xs, 2), -1).tolist(), { rtol: 1e-6, atol: 1e-7 });
+    void calls;
+  });
+
   test('valueAndGrad over parameter trees with argnums and aux outputs', async () => {
     const params = { w: mx.array([[1, 2], [3, 4]], mx.float32), b: [mx.array([0.5, -0.5])] };
     const x = mx.array([[1, 1]], mx.float32);
