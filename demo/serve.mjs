@@ -6,8 +6,14 @@ import { extname, join, normalize } from 'node:path';
 
 const out = 'dist/demo';
 await mkdir(`${out}/basic`, { recursive: true });
-await build({ entryPoints: { 'basic/main': 'demo/basic/main.ts' }, outdir: out, bundle: true, format: 'esm', platform: 'browser', external: ['webgpu'], logLevel: 'warning' });
+await mkdir(`${out}/train`, { recursive: true });
+await build({
+  entryPoints: { 'basic/main': 'demo/basic/main.ts', 'train/main': 'demo/train/main.ts' },
+  outdir: out, bundle: true, format: 'esm', platform: 'browser', target: 'chrome120', external: ['webgpu'], logLevel: 'warning',
+});
 await copyFile('demo/basic/index.html', `${out}/basic/index.html`);
+await copyFile('demo/train/index.html', `${out}/train/index.html`);
+await copyFile('demo/train/data/tinyshakespeare.txt', `${out}/train/tinyshakespeare.txt`);
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 const host = process.env.HOST ?? '127.0.0.1';
@@ -27,5 +33,6 @@ const server = createServer(async (req, res) => {
 });
 server.listen(port, host, () => {
   const addr = server.address();
-  console.log(`webmlx demo: http://${host}:${typeof addr === 'object' && addr ? addr.port : port}/`);
+  const p = typeof addr === 'object' && addr ? addr.port : port;
+  console.log(`webmlx demo: http://${host}:${p}/  (training demo: http://${host}:${p}/train/)`);
 });

@@ -22,5 +22,6 @@ import { ioSuite } from './io.suite.ts';
 import { dataSuite } from './data.suite.ts';
 import { convSuite } from './conv.suite.ts';
 import { nnSuite } from './nn.suite.ts';
+import { trainingSuite } from './training.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite];
