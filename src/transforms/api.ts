@@ -4,7 +4,7 @@ import type { CustomImpl } from '../ir/primitive.ts';
 import { bind } from '../ops/core.ts';
 import { onesLike } from '../ops/creation.ts';
 import { mark, backward, forward, customOutputs } from './trace.ts';
-import { treeFlatten, treeUnflatten, type Tree } from './tree.ts';
+import { treeFlatten, treeMap, type Tree } from './tree.ts';
 
 const asList = (x: unknown): MxArray[] => {
   const leaves = treeFlatten(x).map(([, l]) => l);
@@ -15,19 +15,20 @@ const asList = (x: unknown): MxArray[] => {
 /** Marks every array leaf of a tree; returns the marked tree and the marks. */
 function markTree(t: Tree): { tree: Tree; marks: MxArray[] } {
   const marks: MxArray[] = [];
-  const tree = treeUnflatten(treeFlatten(t).map(([p, l]) => {
-    if (!(l instanceof MxArray)) return [p, l];
+  // treeMap keeps empty containers (a Sequential's parameter-less layers), flatten would not
+  const tree = treeMap((l: unknown) => {
+    if (!(l instanceof MxArray)) return l;
     const m = mark(l);
     marks.push(m);
-    return [p, m];
-  }));
+    return m;
+  }, t);
   return { tree, marks };
 }
 
 /** Puts a flat list of leaves back into the shape of a tree's array leaves. */
 function refill(t: Tree, vals: MxArray[]): Tree {
   let k = 0;
-  return treeUnflatten(treeFlatten(t).map(([p, l]) => [p, l instanceof MxArray ? vals[k++] : l]));
+  return treeMap((l: unknown) => (l instanceof MxArray ? vals[k++] : l), t);
 }
 
 /**

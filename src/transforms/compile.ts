@@ -7,7 +7,7 @@ import type { Dtype } from '../core/dtype.ts';
 import { type Prim, isUnary, isBinary, isReduce, isScan } from '../ir/primitive.ts';
 import { makeNode } from '../core/array.ts';
 import { mark, traceBetween } from './trace.ts';
-import { treeFlatten, treeUnflatten, type Tree } from './tree.ts';
+import { treeFlatten, treeMap, type Tree } from './tree.ts';
 
 /** One node of a template: inputs refer to earlier nodes, inputs of the call, or constants. */
 interface Step {
@@ -23,7 +23,8 @@ type Ref = { k: 'in'; i: number } | { k: 'step'; i: number } | { k: 'const'; a: 
 interface Template {
   steps: Step[];
   outs: (Ref | { k: 'leaf'; v: unknown })[];
-  outPaths: string[];
+  /** The output tree as traced; replays swap its array leaves (empty containers kept). */
+  skeleton: Tree;
   /** Inputs' shapes at trace time (shapeless replays re-derive shapes from these). */
   inShapes: (readonly number[])[];
 }
@@ -40,14 +41,13 @@ function signature(leaves: [string, unknown][], shapeless: boolean): string {
 }
 
 function record(fn: (...a: any[]) => any, args: unknown[]): { tpl: Template; result: Tree } {
-  const leaves = treeFlatten(args);
   const marks: MxArray[] = [];
-  const marked = treeUnflatten(leaves.map(([p, l]) => {
-    if (!(l instanceof MxArray)) return [p, l];
+  const marked = treeMap((l: unknown) => {
+    if (!(l instanceof MxArray)) return l;
     const m = mark(l);
     marks.push(m);
-    return [p, m];
-  })) as unknown[];
+    return m;
+  }, args) as unknown[];
   const result = fn(...(Array.isArray(marked) ? marked : [marked])) as Tree;
   const outLeaves = treeFlatten(result);
   const outs = outLeaves.map(([, l]) => l).filter((l): l is MxArray => l instanceof MxArray);
@@ -68,7 +68,7 @@ function record(fn: (...a: any[]) => any, args: unknown[]): { tpl: Template; res
   const tpl: Template = {
     steps,
     outs: outLeaves.map(([, l]) => (l instanceof MxArray ? ref(l) : { k: 'leaf' as const, v: l })),
-    outPaths: outLeaves.map(([p]) => p),
+    skeleton: result,
     inShapes: marks.map((m) => m.shape),
   };
   return { tpl, result };
@@ -97,7 +97,11 @@ function replay(tpl: Template, inputs: MxArray[], shapeless: boolean): Tree | nu
     }
     vals.push(makeNode(s.prim, ins, s.params as never, shape, s.dtype, s.device));
   }
-  return treeUnflatten(tpl.outs.map((o, i) => [tpl.outPaths[i], 'k' in o && o.k === 'leaf' ? o.v : get(o as Ref)]));
+  let k = 0;
+  return treeMap((l: unknown) => {
+    const o = tpl.outs[k++];
+    return o.k === 'leaf' ? o.v : get(o as Ref);
+  }, tpl.skeleton);
 }
 
 /**

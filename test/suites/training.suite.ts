@@ -51,9 +51,10 @@ function compiledStep(model: nn.Module, opt: optim.Optimizer, loss: (...b: MxArr
 }
 
 /**
- * Linear-tanh-Linear-tanh-Linear. A Module of its own rather than nn.Sequential with nn.tanh:
- * a Sequential's parameter-less entries leave `{}` placeholders in the parameter tree, which
- * a compiled optimizer step currently mishandles (see the lead's notes on mx.compile).
+ * Linear-tanh-Linear-tanh-Linear as a Module of its own, not nn.Sequential with nn.tanh: the
+ * `{}` placeholders of a Sequential's parameter-less entries are currently dropped when
+ * mx.compile rebuilds its argument trees, and the optimizer then re-initialises its moments
+ * on every replay (compiled and eager steps diverge from the second update on).
  */
 class MLP extends nn.Module {
   l1: nn.Linear;

@@ -152,6 +152,17 @@ export const transformsSuite = suite('transforms', (test) => {
     void calls;
   });
 
+  test('trees keep empty containers through grad and compile replays', async () => {
+    const f = mx.compile((p: { w: mx.MxArray; layers: object[] }) => ({ w: mx.add(p.w, 1), layers: [{}, { b: mx.multiply(p.w, 2) }] }));
+    for (let i = 0; i < 2; i++) {
+      const r = f({ w: mx.array([1], mx.float32), layers: [{}, {}] }) as { w: mx.MxArray; layers: [object, { b: mx.MxArray }] };
+      assert(Array.isArray(r.layers) && r.layers.length === 2 && Object.keys(r.layers[0]).length === 0, JSON.stringify(Object.keys(r)));
+      assertClose(await r.layers[1].b.tolist(), [2]);
+    }
+    const g = mx.grad((p: { a: mx.MxArray; mid: object; z: mx.MxArray[] }) => mx.sum(mx.multiply(p.a, p.z[0])))({ a: mx.array([3], mx.float32), mid: {}, z: [mx.array([2], mx.float32)] }) as { mid: object; z: mx.MxArray[] };
+    assert(typeof g.mid === 'object' && Object.keys(g.mid).length === 0 && Array.isArray(g.z));
+  });
+
   test('valueAndGrad over parameter trees with argnums and aux outputs', async () => {
     const params = { w: mx.array([[1, 2], [3, 4]], mx.float32), b: [mx.array([0.5, -0.5])] };
     const x = mx.array([[1, 1]], mx.float32);
