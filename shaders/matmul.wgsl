@@ -1,13 +1,40 @@
-// Batched matmul, 64x64 output tiles staged through workgroup memory in K steps of 16;
-// each of the 16x16 threads accumulates a 4x4 block. Edges load zeros, so any M, N, K works.
+// Batched matmul: 64x64 output tiles staged through workgroup memory in K steps of 16,
+// as vec4s (A by 4 rows, B by 4 columns); each of the 16x16 threads accumulates a 4x4
+// block in four vec4s. No private arrays: software drivers compile those very slowly.
+// Edges load zeros, so any M, N, K works.
 // Hooks: alias MA; mm_a(b, m, k) -> MA, mm_b(b, k, n) -> MA, mm_store(b, m, n, v),
 // mm_m, mm_n, mm_k, mm_batch, mm_tiles_m, mm_tiles_n.
 
 const MM_T = 64u;
 const MM_K = 16u;
 
-var<workgroup> mm_as: array<MA, 1024>;
-var<workgroup> mm_bs: array<MA, 1024>;
+// [k][m / 4] and [k][n / 4]
+var<workgroup> mm_as: array<vec4<MA>, 256>;
+var<workgroup> mm_bs: array<vec4<MA>, 256>;
+
+fn mm_load_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> MA {
+  if (m < M && k < K) {
+    return mm_a(b, m, k);
+  }
+  return MA(0);
+}
+
+fn mm_load_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> MA {
+  if (k < K && n < N) {
+    return mm_b(b, k, n);
+  }
+  return MA(0);
+}
+
+fn mm_store4(b: u32, m: u32, n: u32, v: vec4<MA>, M: u32, N: u32) {
+  if (m < M) {
+    for (var j = 0u; j < 4u; j++) {
+      if (n + j < N) {
+        mm_store(b, m, n + j, v[j]);
+      }
+    }
+  }
+}
 
 @compute @workgroup_size(16, 16)
 fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
@@ -24,56 +51,38 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   let M = mm_m();
   let N = mm_n();
   let K = mm_k();
-  var acc: array<MA, 16>;
-  for (var i = 0u; i < 16u; i++) {
-    acc[i] = MA(0);
-  }
+  // this thread's share of each tile load: one vec4 of A and one of B
+  let lk = li / 16u;
+  let l4 = (li % 16u) * 4u;
+  var c0 = vec4<MA>(MA(0));
+  var c1 = vec4<MA>(MA(0));
+  var c2 = vec4<MA>(MA(0));
+  var c3 = vec4<MA>(MA(0));
   let ktiles = (K + MM_K - 1u) / MM_K;
   for (var kt0 = 0u; kt0 < ktiles; kt0 += 32768u) {
     let kt1 = min(kt0 + 32768u, ktiles);
     for (var kt = kt0; kt < kt1; kt++) {
-      let k0 = kt * MM_K;
-      for (var e = 0u; e < 4u; e++) {
-        let idx = li + e * 256u;
-        let am = idx / MM_K;
-        let ak = idx % MM_K;
-        var av = MA(0);
-        if (m0 + am < M && k0 + ak < K) {
-          av = mm_a(b, m0 + am, k0 + ak);
-        }
-        mm_as[idx] = av;
-        let bk = idx / MM_T;
-        let bn = idx % MM_T;
-        var bv = MA(0);
-        if (k0 + bk < K && n0 + bn < N) {
-          bv = mm_b(b, k0 + bk, n0 + bn);
-        }
-        mm_bs[idx] = bv;
-      }
+      let k = kt * MM_K + lk;
+      mm_as[li] = vec4<MA>(mm_load_a(b, m0 + l4, k, M, K), mm_load_a(b, m0 + l4 + 1u, k, M, K),
+                           mm_load_a(b, m0 + l4 + 2u, k, M, K), mm_load_a(b, m0 + l4 + 3u, k, M, K));
+      mm_bs[li] = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
+                           mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
       workgroupBarrier();
-      for (var k = 0u; k < MM_K; k++) {
-        let a0 = mm_as[(lid.y * 4u) * MM_K + k];
-        let a1 = mm_as[(lid.y * 4u + 1u) * MM_K + k];
-        let a2 = mm_as[(lid.y * 4u + 2u) * MM_K + k];
-        let a3 = mm_as[(lid.y * 4u + 3u) * MM_K + k];
-        for (var j = 0u; j < 4u; j++) {
-          let bv = mm_bs[k * MM_T + lid.x * 4u + j];
-          acc[j] += a0 * bv;
-          acc[4u + j] += a1 * bv;
-          acc[8u + j] += a2 * bv;
-          acc[12u + j] += a3 * bv;
-        }
+      for (var kk = 0u; kk < MM_K; kk++) {
+        let a = mm_as[kk * 16u + lid.y];
+        let bv = mm_bs[kk * 16u + lid.x];
+        c0 += a.x * bv;
+        c1 += a.y * bv;
+        c2 += a.z * bv;
+        c3 += a.w * bv;
       }
       workgroupBarrier();
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let m = m0 + lid.y * 4u + i;
-    for (var j = 0u; j < 4u; j++) {
-      let n = n0 + lid.x * 4u + j;
-      if (m < M && n < N) {
-        mm_store(b, m, n, acc[i * 4u + j]);
-      }
-    }
-  }
+  let m = m0 + lid.y * 4u;
+  let n = n0 + lid.x * 4u;
+  mm_store4(b, m, n, c0, M, N);
+  mm_store4(b, m + 1u, n, c1, M, N);
+  mm_store4(b, m + 2u, n, c2, M, N);
+  mm_store4(b, m + 3u, n, c3, M, N);
 }

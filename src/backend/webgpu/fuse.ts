@@ -1,7 +1,7 @@
 // Fusion plan of a segment: which nodes are inlined into their consumer's kernel, which
 // are materialized, and when each materialized value is last read.
 import type { MxArray } from '../../core/array.ts';
-import { isBinary, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
+import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
 
 export interface Plan {
   /** The nodes needed results depend on (the rest of the segment is skipped). */
@@ -20,6 +20,7 @@ const reads = (n: MxArray): MxArray[] => {
   return node.prim === 'custom' ? [node.inputs[node.inputs.length - 1]] : node.inputs;
 };
 
+const LOOPED = new Set<Prim>(['matmul', 'scatter']);
 const EXTRA = new Set<Prim>(['where', 'astype', 'full', 'arange', 'pad']);
 /** Elementwise, view and pad nodes can live inside another kernel. */
 export const fusable = (p: Prim): boolean => isUnary(p) || isBinary(p) || EXTRA.has(p) || VIEW_PRIMS.has(p);
@@ -46,6 +47,20 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
     const ins = [...new Set(reads(n))];
     // a concatenate with more inputs than bindings is split by its builder: keep them whole
     if (n._node!.prim === 'concatenate' && ins.length > budget) ins.forEach((x) => inline.delete(x));
+    // kernels that read their inputs inside loops: matmul folds only view chains (it reads
+    // each element many times, and this keeps its pipelines few); none inlines pad, whose
+    // bounds checks make SwiftShader's compile time explode inside loops (73 s for three)
+    const prim = n._node!.prim;
+    if (LOOPED.has(prim) || isReduce(prim) || isScan(prim)) {
+      const stack = [...ins];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (!inline.has(x)) continue;
+        const xp = x._node!.prim;
+        if (xp === 'pad' || (prim === 'matmul' && !VIEW_PRIMS.has(xp))) inline.delete(x);
+        else stack.push(...reads(x));
+      }
+    }
     const setOf = (x: MxArray) => (inline.has(x) ? leaves.get(x)! : new Set([x]));
     let union = new Set(ins.flatMap((x) => [...setOf(x)]));
     while (union.size > budget) {
