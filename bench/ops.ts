@@ -2,6 +2,7 @@
 // with the adapter's measured copy bandwidth as the reference limit. Runs in Node, Deno
 // and a page: `npm run bench` (Node + Deno), or dist/bench/ops.js on the GPU machine.
 import * as mx from '../src/index.ts';
+import { copyBandwidth } from './copy.ts';
 
 const now = () => performance.now();
 
@@ -18,46 +19,6 @@ async function time(fn: () => Promise<void>, reps: number): Promise<number> {
   return ts[Math.floor(ts.length / 2)];
 }
 
-/** Raw vec4 copy through WebGPU: the practical bandwidth limit of this adapter. */
-async function copyBandwidth(device: GPUDevice, bytes: number, reps: number): Promise<number> {
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const a = device.createBuffer({ size: bytes, usage });
-  const b = device.createBuffer({ size: bytes, usage });
-  const probe = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const module = device.createShaderModule({
-    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let i = g.x + g.y * n.x * 256u;
-  if (i < arrayLength(&src)) { dst[i] = src[i]; }
-}`,
-  });
-  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
-  const groups = Math.ceil(bytes / 16 / 256);
-  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
-  const run = async (k: number) => {
-    const enc = device.createCommandEncoder();
-    for (let i = 0; i < k; i++) {
-      const p = enc.beginComputePass();
-      p.setPipeline(pipe);
-      p.setBindGroup(0, bg);
-      p.dispatchWorkgroups(gx, gy);
-      p.end();
-    }
-    enc.copyBufferToBuffer(b, 0, probe, 0, 16);
-    device.queue.submit([enc.finish()]);
-    await probe.mapAsync(GPUMapMode.READ);
-    probe.unmap();
-  };
-  await run(1);
-  // several copies per submit so the round trip does not dominate
-  const k = 10;
-  const ms = await time(() => run(k), reps);
-  a.destroy(); b.destroy(); probe.destroy();
-  return (2 * bytes * k) / (ms / 1e3) / 1e9;
-}
-
 async function sync(y: mx.MxArray): Promise<void> {
   await mx.eval(y);
   await y.reshape(-1).index(0).item();
@@ -71,8 +32,8 @@ export async function main(opts: { big?: boolean } = {}): Promise<Record<string,
   const n = big ? 16 * 2 ** 20 : 2 ** 20;
   const reps = big ? 20 : 5;
   const rows: Record<string, number | string>[] = [];
-  const copy = await copyBandwidth(device, n * 4 * (big ? 4 : 1), reps);
-  rows.push({ bench: `copy ${(n * 4 * (big ? 4 : 1)) / 2 ** 20} MB (raw WGSL vec4)`, value: copy.toFixed(1), unit: 'GB/s' });
+  const { gbs: copy, bytes: copied } = await copyBandwidth(device, n * 4 * (big ? 4 : 1), reps);
+  rows.push({ bench: `copy ${copied / 2 ** 20} MB (raw WGSL vec4)`, value: copy.toFixed(1), unit: 'GB/s' });
 
   const x = mx.random.uniform(-1, 1, [n]);
   await mx.eval(x);

@@ -10,6 +10,7 @@
 // warm-up repetitions first (shader compilation, pools), then the median of N. One extra
 // run reads the whole output back to check it against a float64 CPU reference (sampled
 // entries) and to give a checksum (float64 sum of the output) comparable across libraries.
+import { copyBandwidth as rawCopyBandwidth } from './copy.ts';
 import * as mx from '../src/index.ts';
 import { gelu as mxGelu } from '../src/nn/activations.ts';
 import { layerNorm as mxLayerNorm } from '../src/nn/layers/norm.ts';
@@ -773,56 +774,10 @@ async function copyBandwidth(gpu: GPU, bytes: number, reps: number): Promise<{ g
   const device = await adapter.requestDevice({
     requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
   });
-  // never more than one binding may hold (a software driver's limit can be below 256 MB)
-  bytes = Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
-  device.pushErrorScope('validation');
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const a = device.createBuffer({ size: bytes, usage });
-  const b = device.createBuffer({ size: bytes, usage });
-  const probe = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  // a marker at the end of the source: the copy must have reached it
-  const marker = new Uint32Array([0x12345678, 0x9abcdef0, 0x0badf00d, 0xfeedface]);
-  device.queue.writeBuffer(a, bytes - 16, marker);
-  const module = device.createShaderModule({
-    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let i = g.x + g.y * n.x * 256u;
-  if (i < arrayLength(&src)) { dst[i] = src[i]; }
-}`,
-  });
-  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
-  const groups = Math.ceil(bytes / 16 / 256);
-  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
-  const k = 10; // copies per submit, so the round trip does not dominate
-  const run = async () => {
-    const enc = device.createCommandEncoder();
-    for (let i = 0; i < k; i++) {
-      const p = enc.beginComputePass();
-      p.setPipeline(pipe);
-      p.setBindGroup(0, bg);
-      p.dispatchWorkgroups(gx, gy);
-      p.end();
-    }
-    enc.copyBufferToBuffer(b, bytes - 16, probe, 0, 16);
-    device.queue.submit([enc.finish()]);
-    await probe.mapAsync(GPUMapMode.READ);
-    const got = new Uint32Array(probe.getMappedRange().slice(0));
-    probe.unmap();
-    return got;
-  };
-  const first = await run();
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`copy kernel: ${err.message}`);
-  if (!marker.every((v, i) => first[i] === v)) throw new Error('copy kernel did not copy (marker missing)');
-  const t = await timeIt(run, reps, 1);
-  a.destroy();
-  b.destroy();
-  probe.destroy();
+  const r = await rawCopyBandwidth(device, bytes, reps);
   const info = describeAdapter((device as Any).adapterInfo ?? (adapter as Any).info);
   device.destroy();
-  return { gbs: (2 * bytes * k) / (t.median / 1e3) / 1e9, adapter: info, bytes };
+  return { ...r, adapter: info };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ try {
     } else if (r.type === 'fatal') fatal = r.error;
     else if (r.type === 'done') done = true;
   });
-  const query = new URLSearchParams({ filter, caseTimeoutMs: String(caseMs), all: process.env.WEBMLX_GPU_ALL === '1' ? '1' : '0' });
+  const query = new URLSearchParams({ filter, caseTimeoutMs: String(caseMs) });
   await page.goto(`http://127.0.0.1:${port}/index.html?${query}`);
   // The page's own timers can't fire if its thread is stuck, so watch from here too.
   while (!done && !fatal) {

@@ -2,7 +2,7 @@
 // scripts/chromium-test.mjs through window.__report (a Playwright binding).
 import { suites } from '../suites/index.ts';
 import { CASE_TIMEOUT_MS, runCase, useGpuDevice } from '../harness/runner.ts';
-import { LIBRARY_SUITES, caseId, selectCases } from '../harness/suite.ts';
+import { caseId, selectCases } from '../harness/suite.ts';
 import { acquireGpu, GpuErrorGuard } from '../harness/webgpu.ts';
 
 export type Report =
@@ -30,9 +30,7 @@ async function main(): Promise<void> {
   const filter = params.get('filter') ?? '';
   const timeoutMs = Number(params.get('caseTimeoutMs')) || CASE_TIMEOUT_MS;
   let guard: GpuErrorGuard;
-  // SwiftShader is too slow for the library suites inside CI's budget (see LIBRARY_SUITES)
-  const all = params.get('all') === '1';
-  const cases = selectCases(suites, 'gpu', filter).filter((c) => all || !LIBRARY_SUITES.has(c.suite));
+  const cases = selectCases(suites, 'gpu', filter);
   try {
     const setup = await acquireGpu(navigator.gpu, 'Chromium');
     await useGpuDevice(setup.device);

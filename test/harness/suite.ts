@@ -30,13 +30,6 @@ export function suite(name: string, body: (test: TestFn) => void): Case[] {
   return cases;
 }
 
-/**
- * Suites of the libraries built on the core (nn, data, ...). SwiftShader (the Node and
- * Chromium GPU runners) is too slow to run them inside CI's budget, so those runners skip
- * them unless WEBMLX_GPU_ALL=1; they run on the CPU and on WebGPU in Deno (lavapipe).
- */
-export const LIBRARY_SUITES = new Set(['nn', 'conv', 'training', 'data', 'optimizers', 'io']);
-
 /** `suite/name`, the id that WEBMLX_TEST_FILTER matches against. */
 export function caseId(c: Case): string {
   return `${c.suite}/${c.name}`;

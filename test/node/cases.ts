@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { suites } from '../suites/index.ts';
 import { CASE_TIMEOUT_ENV, FILTER_ENV, TRACE_ENV, runCase } from '../harness/runner.ts';
-import { LIBRARY_SUITES, selectCases, type Case, type DeviceName } from '../harness/suite.ts';
+import { selectCases, type Case, type DeviceName } from '../harness/suite.ts';
 import type { GpuErrorGuard } from '../harness/webgpu.ts';
 
 export function registerCases(device: DeviceName, guard?: () => GpuErrorGuard): void {
@@ -11,8 +11,7 @@ export function registerCases(device: DeviceName, guard?: () => GpuErrorGuard): 
   // Straight to stderr: vitest buffers console output, which a native crash would lose.
   const trace = process.env[TRACE_ENV] ? (l: string) => void process.stderr.write(l + '\n') : undefined;
   const timeoutMs = Number(process.env[CASE_TIMEOUT_ENV]) || undefined;
-  const all = device === 'cpu' || process.env.WEBMLX_GPU_ALL === '1';
-  const cases = selectCases(suites, device, filter).filter((c) => all || !LIBRARY_SUITES.has(c.suite));
+  const cases = selectCases(suites, device, filter);
   if (cases.length === 0) {
     // No cases at all means the suite list is broken; none after filtering is fine.
     if (filter) it.skip(`no case matches ${FILTER_ENV}=${filter}`, () => {});

@@ -1,0 +1,61 @@
+// Raw vec4 copy through WebGPU: the practical bandwidth limit of an adapter, the reference
+// both benchmarks (bench/ops.ts, bench/suite.ts) report against.
+
+/** GB/s of a vec4 copy of `bytes` (capped at one binding), median of `reps` submits of 10 copies. */
+export async function copyBandwidth(device: GPUDevice, bytes: number, reps: number): Promise<{ gbs: number; bytes: number }> {
+  // never more than one binding may hold (a software driver's limit can be below 256 MB)
+  bytes = Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
+  device.pushErrorScope('validation');
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const a = device.createBuffer({ size: bytes, usage });
+  const b = device.createBuffer({ size: bytes, usage });
+  const probe = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  // a marker at the end of the source: the copy must have reached it
+  const marker = new Uint32Array([0x12345678, 0x9abcdef0, 0x0badf00d, 0xfeedface]);
+  device.queue.writeBuffer(a, bytes - 16, marker);
+  const module = device.createShaderModule({
+    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
+@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let i = g.x + g.y * n.x * 256u;
+  if (i < arrayLength(&src)) { dst[i] = src[i]; }
+}`,
+  });
+  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
+  const groups = Math.ceil(bytes / 16 / 256);
+  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const k = 10; // copies per submit, so the round trip does not dominate
+  const run = async () => {
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < k; i++) {
+      const p = enc.beginComputePass();
+      p.setPipeline(pipe);
+      p.setBindGroup(0, bg);
+      p.dispatchWorkgroups(gx, gy);
+      p.end();
+    }
+    enc.copyBufferToBuffer(b, bytes - 16, probe, 0, 16);
+    device.queue.submit([enc.finish()]);
+    await probe.mapAsync(GPUMapMode.READ);
+    const got = new Uint32Array(probe.getMappedRange().slice(0));
+    probe.unmap();
+    return got;
+  };
+  const first = await run();
+  const err = await device.popErrorScope();
+  if (err) throw new Error(`copy kernel: ${err.message}`);
+  if (!marker.every((v, i) => first[i] === v)) throw new Error('copy kernel did not copy (marker missing)');
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await run();
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((x, y) => x - y);
+  const ms = ts[Math.floor(ts.length / 2)];
+  a.destroy();
+  b.destroy();
+  probe.destroy();
+  return { gbs: (2 * bytes * k) / (ms / 1e3) / 1e9, bytes };
+}
