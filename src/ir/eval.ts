@@ -3,6 +3,7 @@
 // buffers are temporaries), so nothing but what the user holds outlives an eval.
 import { MxArray, type Realized } from '../core/array.ts';
 import type { DeviceType } from '../core/device.ts';
+import { externOnCpu, type ExternParams } from './extern.ts';
 
 /** What a backend sees: nodes in topological order, all on its device. */
 export interface Backend {
@@ -92,7 +93,9 @@ async function runEval(outs: MxArray[]): Promise<void> {
   // segment by device, keeping topological order
   const segments: { dev: DeviceType; nodes: MxArray[] }[] = [];
   for (const n of order) {
-    const dev = n.device.type;
+    // extern ops without a WebGPU kernel run on the CPU; their results move on demand
+    const node = n._node!;
+    const dev = node.prim === 'extern' && externOnCpu(node.params as ExternParams) ? 'cpu' : n.device.type;
     const last = segments[segments.length - 1];
     if (last && last.dev === dev) last.nodes.push(n);
     else segments.push({ dev, nodes: [n] });

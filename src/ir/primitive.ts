@@ -1,3 +1,5 @@
+import type { ExternParams } from './extern.ts';
+
 // The closed set of primitives. Every op in webmlx lowers to these; each one is defined once
 // (shape rule, CPU reference, WGSL lowering) in src/ops/defs/, checked exhaustive by tsc.
 
@@ -58,6 +60,8 @@ export interface PrimParams {
    * result); transforms use the rules in `impl` with the other inputs as primals.
    */
   custom: { impl: CustomImpl; index: number };
+  /** Output `index` of a hand-written kernel (src/ir/extern.ts). */
+  extern: ExternParams;
 }
 
 /** The user rules of a customFunction (see src/transforms/custom.ts). */

@@ -6,6 +6,7 @@ import type { Device } from '../core/device.ts';
 import type { Dtype } from '../core/dtype.ts';
 import { type Prim, isUnary, isBinary, isReduce, isScan } from '../ir/primitive.ts';
 import { makeNode } from '../core/array.ts';
+import type { ExternCall, ExternParams } from '../ir/extern.ts';
 import { mark, traceBetween } from './trace.ts';
 import { treeFlatten, treeMap, type Tree } from './tree.ts';
 
@@ -86,6 +87,7 @@ function reshapeStep(s: Step, ins: MxArray[]): readonly number[] | null {
 
 function replay(tpl: Template, inputs: MxArray[], shapeless: boolean): Tree | null {
   const vals: MxArray[] = [];
+  const calls = new Map<object, ExternCall>();
   const get = (r: Ref): MxArray => (r.k === 'in' ? inputs[r.i] : r.k === 'step' ? vals[r.i] : r.a);
   for (const s of tpl.steps) {
     const ins = s.ins.map(get);
@@ -95,7 +97,17 @@ function replay(tpl: Template, inputs: MxArray[], shapeless: boolean): Tree | nu
       if (!ns) return null;
       shape = ns;
     }
-    vals.push(makeNode(s.prim, ins, s.params as never, shape, s.dtype, s.device));
+    // each replayed extern call gets its own call record (its outputs share one kernel run)
+    let params = s.params;
+    if (s.prim === 'extern') {
+      const q = params as ExternParams;
+      let c = calls.get(q.call);
+      if (!c) calls.set(q.call, (c = { outs: [] }));
+      params = { ...q, call: c };
+    }
+    const v = makeNode(s.prim, ins, params as never, shape, s.dtype, s.device);
+    if (s.prim === 'extern') (calls.get((s.params as ExternParams).call)!.outs as MxArray[])[(params as ExternParams).index] = v;
+    vals.push(v);
   }
   let k = 0;
   return treeMap((l: unknown) => {

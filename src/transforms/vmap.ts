@@ -3,6 +3,7 @@
 import { MxArray } from '../core/array.ts';
 import { type Prim, type ParamsOf, type CustomImpl, isUnary, isBinary, isReduce, isScan } from '../ir/primitive.ts';
 import { bind } from '../ops/core.ts';
+import { callExtern } from '../ops/extern.ts';
 import * as E from '../ops/elementwise.ts';
 import * as S from '../ops/shape.ts';
 import { normAxis } from '../core/shape.ts';
@@ -57,6 +58,17 @@ function batchRule(n: number, prim: Prim, ins: B[], y: MxArray, p: unknown): MxA
         return lift({ v: res[(P as ParamsOf<'custom'>).index] as MxArray, batched: true }, n);
       }
       return lift(ins[ins.length - 1], n);
+    }
+    case 'extern': {
+      const q = P as ParamsOf<'extern'>;
+      if (q.op.vmap) return q.op.vmap(ins.map((x) => x.v), ins.map((x) => (x.batched ? 0 : null)), q.attrs)[q.index];
+      // per element, each a call of its own (a call's outputs share one kernel run)
+      const parts: MxArray[] = [];
+      for (let b = 0; b < n; b++) {
+        const xs = ins.map((x) => (x.batched ? S.squeeze(S.sliceAxes(x.v, [0], [b], [b + 1]), 0) : x.v));
+        parts.push(callExtern(q.op, xs, q.attrs, y.device)[q.index]);
+      }
+      return S.stack(parts, 0);
     }
   }
   // any other case: apply per batch element and stack (correct, if not fast)

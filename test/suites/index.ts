@@ -23,5 +23,6 @@ import { dataSuite } from './data.suite.ts';
 import { convSuite } from './conv.suite.ts';
 import { nnSuite } from './nn.suite.ts';
 import { trainingSuite } from './training.suite.ts';
+import { externSuite } from './extern.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite];

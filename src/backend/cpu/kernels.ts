@@ -311,7 +311,33 @@ const KERNELS: { [P in Prim]: Kernel<P> } = {
   matmul,
   randomBits,
   custom: (ins) => ins[ins.length - 1].r,
+  extern: externKernel,
 };
+
+// Results of an extern call, kept until its sibling outputs have read them.
+const externResults = new WeakMap<object, Float64Array[]>();
+
+function externKernel(ins: KIn[], p: ParamsOf<'extern'>, out: MxArray): Realized {
+  let res = externResults.get(p.call);
+  if (!res) {
+    const host = ins.map((k) => {
+      const x = k.in();
+      const data = new Float64Array(x.offs.length);
+      if (k.a.dtype.size === 8 && k.a.dtype.kind !== 'f') for (let i = 0; i < data.length; i++) data[i] = Number(x.data[x.offs[i]]);
+      else for (let i = 0; i < data.length; i++) data[i] = x.get(i);
+      return { shape: k.a.shape, dtype: k.a.dtype, data };
+    });
+    const specs = p.op.outputs(ins.map((k) => ({ shape: k.a.shape, dtype: k.a.dtype })), p.attrs);
+    res = p.op.cpu(host, p.attrs, specs);
+    if (res.length !== specs.length) throw new Error(`internal: [${p.op.name}] CPU kernel returned ${res.length} outputs, expected ${specs.length}`);
+    if (specs.length > 1) externResults.set(p.call, res);
+  }
+  const v = res[p.index];
+  const o = cpuOut(out.shape, out.dtype);
+  if (out.dtype.size === 8 && out.dtype.kind !== 'f') for (let i = 0; i < out.size; i++) o.data[i] = BigInt(Math.trunc(v[i]));
+  else for (let i = 0; i < out.size; i++) o.set(i, v[i]);
+  return o.realized();
+}
 
 /** Runs one primitive on the CPU. */
 export function runCpuKernel(node: MxArray, ins: KIn[]): Realized {

@@ -20,7 +20,7 @@ const reads = (n: MxArray): MxArray[] => {
   return node.prim === 'custom' ? [node.inputs[node.inputs.length - 1]] : node.inputs;
 };
 
-const LOOPED = new Set<Prim>(['matmul', 'scatter']);
+const LOOPED = new Set<Prim>(['matmul', 'scatter', 'extern']);
 const EXTRA = new Set<Prim>(['where', 'astype', 'full', 'arange', 'pad']);
 /** Elementwise, view and pad nodes can live inside another kernel. */
 export const fusable = (p: Prim): boolean => isUnary(p) || isBinary(p) || EXTRA.has(p) || VIEW_PRIMS.has(p);
@@ -57,7 +57,7 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
         const x = stack.pop()!;
         if (!inline.has(x)) continue;
         const xp = x._node!.prim;
-        if (xp === 'pad' || (prim === 'matmul' && !VIEW_PRIMS.has(xp))) inline.delete(x);
+        if (xp === 'pad' || ((prim === 'matmul' || prim === 'extern') && !VIEW_PRIMS.has(xp))) inline.delete(x);
         else stack.push(...reads(x));
       }
     }

@@ -19,6 +19,8 @@ export class BuildCtx {
   readonly dispatches: Dispatch[] = [];
   /** Values of materialized nodes (each holding one reference). */
   readonly local = new Map<MxArray, Realized>();
+  /** Outputs of extern calls built in this segment (siblings not read are freed at the end). */
+  readonly externs = new Map<object, Realized[]>();
   private temps: Storage[] = [];
 
   constructor(readonly ctx: GpuContext, private readonly inSeg: Set<MxArray>, private readonly env: Map<MxArray, Realized>) {}
@@ -58,6 +60,8 @@ export class BuildCtx {
   releaseTemps(): void {
     for (const t of this.temps) t.release();
     this.temps = [];
+    for (const outs of this.externs.values()) for (const r of outs) if (r.storage.refs === 0) r.storage.release();
+    this.externs.clear();
   }
 
   dropAll(): void {

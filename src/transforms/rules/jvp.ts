@@ -98,6 +98,11 @@ export const JVP: { [P in Prim]: JvpRule<P> } = {
   cummax: (t, y, [x], p) => scanExtremeJvp('cummax', t[0], y, x, p),
   cummin: (t, y, [x], p) => scanExtremeJvp('cummin', t[0], y, x, p),
   custom: (t, y) => t[t.length - 1] ?? (void y, null),
+  extern: (t, _y, ins, p) => {
+    if (t.every((x) => x === null)) return null;
+    if (p.op.jvp) return p.op.jvp(ins, p.call.outs, t, p.index, p.attrs);
+    throw new Error(`[${p.op.name}] has no forward-mode (jvp) rule.`);
+  },
 };
 
 /** Turns an inclusive scan's values into the exclusive ones (shift away from the start). */

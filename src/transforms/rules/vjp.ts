@@ -117,6 +117,11 @@ export const VJP: { [P in Prim]: VjpRule<P> } = {
   cummax: (g, y, [x], p) => scanExtremeVjp('cummax', g, y, x, p),
   cummin: (g, y, [x], p) => scanExtremeVjp('cummin', g, y, x, p),
   custom: (g, _y, ins) => [...ins.slice(0, -1).map(() => null), g],
+  extern: (g, _y, ins, p) => {
+    if (p.op.vjp) return p.op.vjp(ins, p.call.outs, g, p.index, p.attrs);
+    if (ins.some((x) => isFloating(x.dtype))) throw new Error(`[${p.op.name}] has no gradient (vjp) rule.`);
+    return ins.map(() => null);
+  },
 };
 
 /** Places a strided slice's cotangent back at its positions with zeros elsewhere (pads, no scatter). */

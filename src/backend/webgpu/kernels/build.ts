@@ -22,11 +22,24 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   if (isScan(p)) return scanNode(cx, n);
   if (p === 'matmul') return matmulNode(cx, n);
   if (p === 'scatter') return scatterNode(cx, n);
+  if (p === 'extern') return externNode(cx, n);
   if (p === 'concatenate' && n._node!.inputs.length > cx.ctx.inputBudget) return splitConcat(cx, n);
   const { k, g } = cx.kernel(p);
   const fn = g.fnOf(n);
   k.label = g.label(p);
   return { storage: mapKernel(cx, k, fn, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };
+}
+
+/** One output of an extern call; the call's kernel runs once for all of its outputs. */
+function externNode(cx: BuildCtx, n: MxArray): Realized {
+  const p = n._node!.params as ParamsOf<'extern'>;
+  let outs = cx.externs.get(p.call);
+  if (!outs) {
+    const ins = n._node!.inputs;
+    outs = p.op.gpu!(cx, ins, p.op.outputs(ins.map((x) => ({ shape: x.shape, dtype: x.dtype })), p.attrs), p.attrs);
+    cx.externs.set(p.call, outs);
+  }
+  return outs[p.index];
 }
 
 /** A concatenate of more inputs than a kernel can bind, as a tree of smaller ones. */
