@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'cpu',
-          include: ['test/node/cpu.test.ts'],
+          include: ['test/node/cpu.test.ts', 'test/node/api.test.ts'],
           testTimeout,
         },
       },

@@ -53,7 +53,7 @@ export function unary(prim: UnaryPrim, a: ArrayInput, opts?: StreamOpt): MxArray
 }
 
 /** Promotes and broadcasts operands of an elementwise op. */
-export function prepare(op: string, xs: ArrayInput[], dev: Device, dtype?: Dtype): MxArray[] {
+function prepare(op: string, xs: ArrayInput[], dev: Device, dtype?: Dtype): MxArray[] {
   const arrs = operands(op, xs, dev);
   const dt = dtype ?? arrs.map((a) => a.dtype).reduce(promoteTypes);
   const shape = broadcastShapes(op, ...arrs.map((a) => a.shape));
@@ -144,7 +144,7 @@ export const floor = U.floor;
 /** @example mx.ceil(x) */
 export const ceil = U.ceil;
 /** Round half to even (NumPy's `round` with 0 decimals). @example mx.round(x) */
-export const roundHalfEven = U.round;
+const roundHalfEven = U.round;
 /** @example mx.isnan(x) */
 export const isnan = U.isnan;
 /** @example mx.isinf(x) */

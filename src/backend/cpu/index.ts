@@ -1,6 +1,7 @@
 // The CPU backend: runs each primitive with the reference kernels; views share storage.
 import type { MxArray, Realized } from '../../core/array.ts';
 import { ensureCpu } from '../../core/transfer.ts';
+import { debugState } from '../../core/debug.ts';
 import { registerBackend, realizedOf, type Backend } from '../../ir/eval.ts';
 import { cpuIn } from './strided.ts';
 import { runCpuKernel, type KIn } from './kernels.ts';
@@ -20,6 +21,7 @@ const cpuBackend: Backend = {
         let cached: ReturnType<typeof cpuIn> | null = null;
         ins.push({ r, a: x, in: () => (cached ??= cpuIn(r, x.shape, x.dtype)) });
       }
+      if (debugState.logKernels) debugState.log(`[cpu] ${n._node!.prim} -> (${n.shape.join(',')}) ${n.dtype.name}`);
       const out = runCpuKernel(n, ins);
       out.storage.retain();
       local.set(n, out);

@@ -4,6 +4,7 @@
 import type { MxArray, Realized } from '../../core/array.ts';
 import type { Dtype } from '../../core/dtype.ts';
 import { Storage } from '../../core/memory.ts';
+import { debugState } from '../../core/debug.ts';
 import { contiguousStrides } from '../../core/shape.ts';
 import { realizedOf } from '../../ir/eval.ts';
 import { ExprGen } from './codegen.ts';
@@ -115,6 +116,9 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
         r.storage.drop();
         cx.local.set(n, contiguous(st, n.shape));
       }
+    }
+    if (debugState.logKernels) {
+      for (const d of cx.dispatches) debugState.log(`[gpu] ${d.label}: ${d.groups[0]}x${d.groups[1]} workgroups\n${d.code}`);
     }
     await encodeAndSubmit(ctx, cx, nodes);
   } catch (e) {
