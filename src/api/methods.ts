@@ -8,6 +8,8 @@ import * as R from '../ops/reduce.ts';
 import * as S from '../ops/shape.ts';
 import * as I from '../ops/indexing.ts';
 import { matmul } from '../ops/matmul.ts';
+import { diag, diagonal } from '../ops/misc.ts';
+import { view } from '../ops/view.ts';
 import { data, tolist, item, type Nested } from './readback.ts';
 import type { TypedArray } from '../core/numeric.ts';
 
@@ -41,6 +43,8 @@ declare module '../core/array.ts' {
     sin(opts?: StreamOpt): MxArray;
     cos(opts?: StreamOpt): MxArray;
     log1p(opts?: StreamOpt): MxArray;
+    log2(opts?: StreamOpt): MxArray;
+    log10(opts?: StreamOpt): MxArray;
     sigmoid(opts?: StreamOpt): MxArray;
     round(decimals?: number, opts?: StreamOpt): MxArray;
     astype(dtype: DtypeLike, opts?: StreamOpt): MxArray;
@@ -58,6 +62,9 @@ declare module '../core/array.ts' {
     argmin(axis?: number | null, keepdims?: boolean, opts?: StreamOpt): MxArray;
     cumsum(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
     cumprod(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
+    diag(k?: number, opts?: StreamOpt): MxArray;
+    diagonal(offset?: number, axis1?: number, axis2?: number, opts?: StreamOpt): MxArray;
+    view(dtype: DtypeLike, opts?: StreamOpt): MxArray;
     cummax(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
     cummin(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
     reshape(...shape: number[] | [number[]]): MxArray;
@@ -87,7 +94,7 @@ const P = MxArray.prototype as unknown as Record<string, unknown>;
 for (const name of ['add', 'subtract', 'multiply', 'divide', 'power', 'floorDivide', 'remainder', 'maximum', 'minimum', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'] as const) {
   P[name] = function (this: MxArray, b: ArrayInput, o?: StreamOpt) { return E[name](this, b, o); };
 }
-for (const name of ['abs', 'negative', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'log1p', 'sigmoid'] as const) {
+for (const name of ['abs', 'negative', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'log1p', 'log2', 'log10', 'sigmoid'] as const) {
   P[name] = function (this: MxArray, o?: StreamOpt) { return E[name](this, o); };
 }
 for (const name of ['sum', 'prod', 'mean', 'max', 'min', 'all', 'any', 'logsumexp'] as const) {
@@ -111,6 +118,9 @@ P.expandDims = function (this: MxArray, a: number | number[], o?: StreamOpt) { r
 P.transpose = function (this: MxArray, ...a: (number | number[])[]) { return S.transpose(this, a.length === 0 ? undefined : Array.isArray(a[0]) ? a[0] : (a as number[])); };
 P.swapaxes = function (this: MxArray, a: number, b: number, o?: StreamOpt) { return S.swapaxes(this, a, b, o); };
 P.moveaxis = function (this: MxArray, a: number, b: number, o?: StreamOpt) { return S.moveaxis(this, a, b, o); };
+P.diag = function (this: MxArray, k?: number, o?: StreamOpt) { return diag(this, k, o); };
+P.diagonal = function (this: MxArray, off?: number, a1?: number, a2?: number, o?: StreamOpt) { return diagonal(this, off, a1, a2, o); };
+P.view = function (this: MxArray, d: DtypeLike, o?: StreamOpt) { return view(this, d, o); };
 P.split = function (this: MxArray, s: number | number[], a?: number, o?: StreamOpt) { return S.split(this, s, a, o); };
 Object.defineProperty(MxArray.prototype, 'T', { get(this: MxArray) { return S.transpose(this); } });
 P.index = function (this: MxArray, ...k: I.IndexKey[]) { return I.index(this, k); };

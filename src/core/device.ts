@@ -16,6 +16,8 @@ export interface GpuHooks {
   use(device: GPUDevice): void;
   init(): Promise<GPUDevice>;
   current(): GPUDevice | null;
+  /** Adapter description and limits (opens the device). */
+  info(): Promise<Record<string, string | number>>;
 }
 let hooks: GpuHooks | null = null;
 /** @internal */
@@ -48,6 +50,11 @@ export class GpuDevice extends Device {
   init(): Promise<GPUDevice> {
     if (!hooks) throw new Error('[gpu.init] The WebGPU backend is not loaded.');
     return hooks.init();
+  }
+  /** Adapter name, limits and features of the WebGPU device (opens it). @example await mx.gpu.info() */
+  info(): Promise<Record<string, string | number>> {
+    if (!hooks) throw new Error('[gpu.info] The WebGPU backend is not loaded.');
+    return hooks.info();
   }
   /** The GPUDevice in use, or null before the first GPU evaluation. */
   get device(): GPUDevice | null {

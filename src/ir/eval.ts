@@ -59,6 +59,11 @@ export function topoSort(outs: MxArray[]): MxArray[] {
 
 let evalChain: Promise<void> = Promise.resolve();
 
+/** Resolves once every evaluation started so far has finished (or failed). */
+export function evalsDone(): Promise<void> {
+  return evalChain;
+}
+
 /**
  * Evaluates arrays (one graph for all of them). Returns when their values are ready.
  * @example

@@ -166,6 +166,16 @@ export class Module {
   }
 
   /**
+   * The module's state as a record (MLX's `Module.state`): parameters, sub-modules and
+   * plain attributes, by name.
+   * @example
+   * Object.keys(new nn.Linear(2, 3).state) // ['weight', 'bias']
+   */
+  get state(): Record<string, unknown> {
+    return Object.fromEntries(this.items());
+  }
+
+  /**
    * The module's state entries (what MLX keeps in the module's dict), in definition order.
    * @example
    * for (const [k, v] of model.items()) console.log(k);

@@ -82,3 +82,24 @@ export function treeReduce<A>(fn: (acc: A, leaf: any) => A, tree: Tree, initial:
 
 /** The MxArray leaves of a tree, in treeFlatten order. */
 export const arrayLeaves = (tree: Tree): MxArray[] => treeFlatten(tree).map(([, l]) => l).filter((l): l is MxArray => l instanceof MxArray);
+
+/**
+ * Merges two trees: containers merge key by key (lists position by position); where only
+ * one tree has a value it is kept; where both have leaves, `mergeFn` combines them.
+ * @example
+ * mx.treeMerge({ a: 1 }, { b: 2 }) // { a: 1, b: 2 }
+ */
+export function treeMerge(a: Tree, b: Tree, mergeFn?: (a: unknown, b: unknown) => unknown): Tree {
+  const empty = (t: unknown) => t === null || t === undefined || (Array.isArray(t) && t.length === 0) || (isDict(t) && Object.keys(t).length === 0);
+  if (empty(a)) return empty(b) ? a ?? b : b;
+  if (empty(b)) return a;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => treeMerge(a[i] as Tree, b[i] as Tree, mergeFn));
+  }
+  if (isDict(a) && isDict(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    return Object.fromEntries(keys.map((k) => [k, treeMerge(a[k] as Tree, b[k] as Tree, mergeFn)]));
+  }
+  if (!mergeFn) throw new Error('[treeMerge] Both trees have a value at the same place but no mergeFn was given.');
+  return mergeFn(a, b) as Tree;
+}

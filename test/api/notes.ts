@@ -30,5 +30,8 @@ export const NOTES: Record<string, { as?: string; why?: string }> = {
   'mlx.nn.QuantizedAllToShardedLinear': { why: 'Distributed layers need mlx.distributed.' },
   'mlx.nn.QuantizedShardedToAllLinear': { why: 'Distributed layers need mlx.distributed.' },
   'mlx.nn.average_gradients': { why: 'Needs mlx.distributed.' },
+  'mlx.nn.softshrink': { as: 'softShrink' },
+  'mlx.core.array.array': { as: 'MxArray', why: 'The class is MxArray; mx.array(...) makes one.' },
+  'mlx.core.depends': { why: 'Not implemented: evaluate the dependencies with mx.eval first.' },
   'mlx.nn.QQLinear': { why: 'Quantized-activation layers (qqmm) are not implemented.' },
 };

@@ -16,7 +16,8 @@ const M = mx as unknown as Record<string, unknown>;
 
 const targets: Targets = {
   'mlx.core': mx,
-  'mlx.core.array': mx.MxArray.prototype,
+  // an instance (fields such as shape live on it), with the class under its own name
+  'mlx.core.array': Object.setPrototypeOf({ MxArray: mx.MxArray }, mx.zeros([1])),
   'mlx.core.linalg': ns(M.linalg),
   'mlx.core.fft': ns(M.fft),
   'mlx.core.random': mx.random,
@@ -26,7 +27,7 @@ const targets: Targets = {
   'mlx.nn.init': nn.init,
   'mlx.nn.Module': new nn.Module(),
   'mlx.optimizers': optim,
-  'mlx.optimizers.Optimizer': optim.Optimizer.prototype,
+  'mlx.optimizers.Optimizer': new optim.SGD(0.1),
 };
 
 const START = '<!-- api-coverage:start -->', END = '<!-- api-coverage:end -->';

@@ -15,6 +15,17 @@ installGpuHooks({
   use: useDevice,
   init: async () => (await getContext()).device,
   current: currentDevice,
+  info: async () => {
+    const c = await getContext();
+    return {
+      device_name: c.adapterName || 'WebGPU device',
+      architecture: 'webgpu',
+      max_buffer_length: c.limits.maxBufferSize,
+      max_storage_buffer_binding_size: c.limits.maxStorageBufferBindingSize,
+      max_workgroup_storage_size: c.limits.maxComputeWorkgroupStorageSize,
+      features: Object.entries(c.features).filter(([, v]) => v).map(([k]) => k).join(','),
+    };
+  },
 });
 installDownload(download);
 installCacheHooks(
