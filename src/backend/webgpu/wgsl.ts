@@ -115,8 +115,24 @@ function libraryFor(code: string): { directives: string[]; text: string } {
   return { directives: [...directives], text: out.join('\n\n') };
 }
 
+// Kernels repeat across steps (same generated hooks, new parameter values), so finished
+// modules are remembered by their source; the cap bounds memory for shape-varied graphs.
+const assembled = new Map<string, string>();
+const ASSEMBLED_MAX = 4096;
+
 /** A complete module: generated hook code, then the template, then reached library code. */
 export function assemble(generated: string, template: string): string {
+  const key = `${template}\n${generated}`;
+  let code = assembled.get(key);
+  if (code === undefined) {
+    code = assembleNew(generated, template);
+    if (assembled.size >= ASSEMBLED_MAX) assembled.delete(assembled.keys().next().value!);
+    assembled.set(key, code);
+  }
+  return code;
+}
+
+function assembleNew(generated: string, template: string): string {
   // directives (enable ...) must open the module
   const directives: string[] = [];
   const tpl = (template ? shader(template) : '').replace(/^\s*(enable|requires|diagnostic)\b[^;]*;/gm, (d) => {
