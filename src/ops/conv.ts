@@ -10,7 +10,11 @@ import { resolveDevice } from '../core/device.ts';
 import { isFloating, promoteTypes } from '../core/dtype.ts';
 import { fmtShape, sizeOf } from '../core/shape.ts';
 import { operands, type ArrayInput } from './core.ts';
-import { astype } from './elementwise.ts';
+import { add, astype } from './elementwise.ts';
+import { callExtern } from './extern.ts';
+import { CONV, type ConvGeom } from './conv-gemm.ts';
+import type { ExternOp } from '../ir/extern.ts';
+import { vjp } from '../transforms/api.ts';
 import { reshape, transpose, pad, sliceRaw, stack, expandDims } from './shape.ts';
 import { matmul } from './matmul.ts';
 
@@ -123,17 +127,36 @@ function dilateAndPad(x: MxArray, p: ConvParams, opts?: StreamOpt): MxArray {
 }
 
 function convCore(op: string, x0: MxArray, w0: MxArray, p: ConvParams, opts?: StreamOpt): MxArray {
-  const d = x0.ndim - 2;
   const kernel = w0.shape.slice(1, -1);
   for (const [name, v] of [['stride', p.stride], ['kernel dilation', p.kernelDilation], ['input dilation', p.inputDilation]] as const) {
     if (v.some((e) => e < 1)) throw new Error(`[${op}] ${name} must be positive, got (${v.join(', ')}).`);
   }
-  const x = dilateAndPad(x0, p, opts);
-  const padded = x.shape.slice(1, -1);
+  const padded = x0.shape.slice(1, -1).map((s, i) => (s - 1) * p.inputDilation[i] + 1 + p.lo[i] + p.hi[i]);
   const outSpatial = padded.map((P, i) => Math.floor((P - p.kernelDilation[i] * (kernel[i] - 1) - 1) / p.stride[i]) + 1);
   if (outSpatial.some((o, i) => o < 1 || padded[i] < p.kernelDilation[i] * (kernel[i] - 1) + 1)) {
     throw new Error(`[${op}] The spatial size of the input after padding and dilation (${padded.join(', ')}) must be at least the dilated kernel size (${kernel.map((k, i) => p.kernelDilation[i] * (k - 1) + 1).join(', ')}); got input ${fmtShape(x0.shape)} and weight ${fmtShape(w0.shape)}.`);
   }
+  if (x0.shape[0] === 0 || w0.shape[0] === 0 || sizeOf(x0.shape.slice(1)) === 0) return convComposite(x0, w0, p, opts);
+  return callExtern(CONV_OP, [x0, w0], { ...p, outSpatial }, resolveDevice(opts))[0];
+}
+
+/** The implicit-GEMM op with its derivative rules (from the composite below). */
+const CONV_OP: ExternOp<ConvGeom> = {
+  ...CONV,
+  vjp: (ins, _outs, g, _i, geom) => vjp((x: MxArray, w: MxArray) => convComposite(x, w, geom), ins, [g])[1],
+  jvp: ([x, w], _outs, [tx, tw], _i, geom) => {
+    const parts = [tx && callExtern(CONV_OP, [tx, w], geom, x.device)[0], tw && callExtern(CONV_OP, [x, tw], geom, x.device)[0]];
+    return parts[0] && parts[1] ? add(parts[0], parts[1]) : parts[0] ?? parts[1];
+  },
+};
+
+/** Convolution from pads, strided slices (im2col) and one matmul; the gradient path. */
+function convComposite(x0: MxArray, w0: MxArray, p: ConvParams, opts?: StreamOpt): MxArray {
+  const d = x0.ndim - 2;
+  const kernel = w0.shape.slice(1, -1);
+  const x = dilateAndPad(x0, p, opts);
+  const padded = x.shape.slice(1, -1);
+  const outSpatial = padded.map((P, i) => Math.floor((P - p.kernelDilation[i] * (kernel[i] - 1) - 1) / p.stride[i]) + 1);
   // flipping the kernel is a view with negative steps
   const w = p.flip
     ? sliceRaw(w0, w0.shape.map((s, i) => (i >= 1 && i <= d ? s - 1 : 0)), w0.shape.map((_, i) => (i >= 1 && i <= d ? -1 : 1)), [...w0.shape], opts)

@@ -142,6 +142,25 @@ export const convSuite = suite('conv', (t) => {
     assert(convGeneral(mx.ones([1, 8, 8, 3]), mx.ones([4, 3, 3, 3]), [2, 1], [[1, 0], [1, 2]]).shape.join() === '1,4,8,4');
   });
 
+  test('a convolution is one implicit-GEMM kernel on the GPU (no im2col buffer)', async (ctx) => {
+    const lines: string[] = [];
+    const x = mx.random.normal([2, 9, 9, 4], mx.float32, 0, 1, { key: mx.random.key(1) });
+    const w = mx.random.normal([6, 3, 3, 4], mx.float32, 0, 1, { key: mx.random.key(2) });
+    await mx.eval(x, w);
+    mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+    let y: mx.MxArray;
+    try {
+      y = mx.conv2d(x, w, 2, 1);
+      await mx.eval(y);
+    } finally {
+      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].startsWith('[gpu] conv'), lines.map((l) => l.split('\n')[0]).join('; '));
+    // and it agrees with the composite (pads + strided slices + matmul) gradient path
+    const ref = mx.vjp((a: mx.MxArray) => [mx.conv2d(a, w, 2, 1)], [x], [mx.onesLike(y)])[0][0];
+    assertClose(Array.from(await y.data() as Float32Array), Array.from(await ref.data() as Float32Array), { rtol: 1e-5, atol: 1e-5 });
+  });
+
   test('errors name the op and the shapes', () => {
     const x = mx.ones([1, 6, 4]);
     assertThrows(() => conv1d(x, mx.ones([2, 3, 3])), /\[conv1d\].*input channels.*\(1,6,4\).*\(2,3,3\)/);
