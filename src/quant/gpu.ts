@@ -1,0 +1,151 @@
+// WebGPU kernels of the quantized ops. quantize/dequantize are map kernels (one thread per
+// output word); quantizedMatmul and gatherQmm dequantize in registers (GEMV template for
+// transpose with at most 8 rows) or in a workgroup tile (shaders/quant_mm.wgsl).
+import type { MxArray, Realized } from '../core/array.ts';
+import { uint32 } from '../core/dtype.ts';
+import { contiguousStrides, type Shape } from '../core/shape.ts';
+import type { Spec } from '../ir/extern.ts';
+import type { BuildCtx } from '../backend/webgpu/segment.ts';
+import { grid } from '../backend/webgpu/kernel.ts';
+import { mapKernel } from '../backend/webgpu/kernels/map.ts';
+import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
+import { shader } from '../backend/webgpu/wgsl.ts';
+import { qmmWeightInputs, type QmmAttrs } from './cpu.ts';
+import type { QuantParams } from './layout.ts';
+
+const last = (s: Shape): number => s[s.length - 1];
+const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);
+const real = (st: Realized['storage'], shape: Shape): Realized => ({ storage: st, strides: contiguousStrides(shape), offset: 0 });
+const fn = (name: string, args: string, ret: string, body: string): string => `fn ${name}(${args}) -> ${ret} {\n${body}\n}`;
+
+/** WGSL reading code k (u32 expr) of packed row r from loader `ld` (row length W words). */
+function codeExpr(k: ReturnType<BuildCtx['kernel']>['k'], ld: string, bitsValue: number): string {
+  const name = k.fresh('qz_code');
+  const bits = k.p.u32(bitsValue);
+  k.emit(fn(name, 'row0: u32, k: u32', 'u32', [
+    `  let bit = k * ${bits};`, '  let j = row0 + (bit >> 5u);', '  let sh = bit & 31u;', `  var v = ${ld}(j) >> sh;`,
+    `  if (sh + ${bits} > 32u) {\n    v |= ${ld}(j + 1u) << (32u - sh);\n  }`, `  return v & ((1u << ${bits}) - 1u);`,
+  ].join('\n')));
+  return name;
+}
+
+/** quantize on the GPU: group parameters into a temporary, then the words and the scales. */
+export function quantizeGpu(cx: BuildCtx, w: MxArray, outs: Spec[], q: QuantParams): Realized[] {
+  const K = last(w.shape), rows = size(w.shape) / K;
+  const G = rows * (K / q.groupSize), W = (K * q.bits) / 32;
+  const per = q.mode === 'affine' ? 2 : 1;
+  const tmp = cx.temp(uint32, G * per, 'quantize params');
+  {
+    const { k, g } = cx.kernel('quantize.params');
+    const ld = g.fnOf(w);
+    const gs = k.p.u32(q.groupSize), bins = k.p.f32(2 ** q.bits - 1);
+    k.emit(shader('quant'));
+    const scan = [`  let s0 = (i / ${per}u) * ${gs};`, '  var hi = bitcast<f32>(0xff7fffffu);', '  var lo = bitcast<f32>(0x7f7fffffu);', '  var amax = 0.0;',
+      `  for (var j = 0u; j < ${gs}; j++) {\n    let v = f32(${ld}(s0 + j));\n    hi = max(hi, v);\n    lo = min(lo, v);\n    amax = max(amax, abs(v));\n  }`];
+    const body = q.mode === 'affine'
+      ? [...scan, '  let side = abs(lo) > abs(hi);', `  var scale = max((hi - lo) / ${bins}, bitcast<f32>(0x33d6bf95u));`,
+        '  scale = select(-scale, scale, side);', '  let edge = select(hi, lo, side);', '  let q0 = round(edge / scale);',
+        '  var bias = 0.0;', '  if (q0 != 0.0) {\n    scale = edge / q0;\n    bias = edge;\n  }',
+        '  return bitcast<u32>(select(scale, bias, (i & 1u) == 1u));']
+      : [...scan, '  return qz_e8m0_code(amax / 6.0);'];
+    k.emit(fn('qz_param', 'i: u32', 'u32', body.join('\n')));
+    mapKernel(cx, k, 'qz_param', uint32, G * per, tmp);
+  }
+  const { k, g } = cx.kernel('quantize.pack');
+  const ld = g.fnOf(w), lp = k.input(tmp);
+  k.emit(shader('quant'));
+  const bits = k.p.u32(q.bits), gpb = k.p.u32(q.groupSize * q.bits), top = k.p.f32(2 ** q.bits - 1);
+  // the values whose bits touch word j of its row; they all lie in one group
+  const enc = q.mode === 'affine'
+    ? `clamp(round((v - bitcast<f32>(${lp}(2u * grp + 1u))) / bitcast<f32>(${lp}(2u * grp))), 0.0, ${top})`
+    : `qz_fp4_code(ldexp(v, 127 - i32(${lp}(grp))))`;
+  const pW = k.p.u32(W), pK = k.p.u32(K), pG = k.p.u32(K / q.groupSize);
+  k.emit(fn('qz_word', 'i: u32', 'u32', [
+    `  let r = i / ${pW};`, `  let b0 = (i % ${pW}) * 32u;`, `  let grp = r * ${pG} + b0 / ${gpb};`,
+    '  var word = 0u;', `  for (var kk = b0 / ${bits}; kk * ${bits} < b0 + 32u; kk++) {`,
+    `    let v = f32(${ld}(r * ${pK} + kk));`, `    let c = u32(${enc});`, `    let at = kk * ${bits};`,
+    '    if (at >= b0) {\n      word |= c << (at - b0);\n    } else {\n      word |= c >> (b0 - at);\n    }', '  }', '  return word;',
+  ].join('\n')));
+  const wq = mapKernel(cx, k, 'qz_word', uint32, rows * W);
+  const res = [real(wq, outs[0].shape)];
+  for (let o = 1; o < outs.length; o++) {
+    const { k: k2 } = cx.kernel(`quantize.${o === 1 ? 'scales' : 'biases'}`);
+    const l2 = k2.input(tmp);
+    const body = q.mode === 'affine' ? `  return bitcast<f32>(${l2}(2u * i + ${o - 1}u));` : `  return ${l2}(i);`;
+    k2.emit(fn('qz_out', 'i: u32', q.mode === 'affine' ? 'f32' : 'u32', body));
+    res.push(real(mapKernel(cx, k2, 'qz_out', outs[o].dtype, G), outs[o].shape));
+  }
+  return res;
+}
+
+/** dequantize on the GPU: one map kernel over the output. */
+export function dequantizeGpu(cx: BuildCtx, ins: MxArray[], out: Spec, q: QuantParams): Realized {
+  const [wq, scales, biases] = ins;
+  const cols = last(out.shape), W = last(wq.shape), G = cols / q.groupSize;
+  const { k, g } = cx.kernel('dequantize');
+  const lw = g.fnOf(wq), ls = g.fnOf(scales), lb = biases ? g.fnOf(biases) : '';
+  k.emit(shader('quant'));
+  const code = codeExpr(k, lw, q.bits);
+  const val = biases ? `f32(${ls}(gi)) * f32(c) + f32(${lb}(gi))` : `qz_fp4_val(c) * qz_e8m0_val(u32(${ls}(gi)))`;
+  const pC = k.p.u32(cols), pW = k.p.u32(W), pG = k.p.u32(G);
+  k.emit(fn('dq_el', 'i: u32', 'f32', [
+    `  let r = i / ${pC};`, `  let kk = i % ${pC};`, `  let c = ${code}(r * ${pW}, kk);`, `  let gi = r * ${pG} + kk / ${k.p.u32(q.groupSize)};`, `  return ${val};`,
+  ].join('\n')));
+  return real(mapKernel(cx, k, 'dq_el', out.dtype, size(out.shape)), out.shape);
+}
+
+/** quantizedMatmul / gatherQmm on the GPU: x [Bx, M, K], w [Bw, rows, words] -> [P, M, N]. */
+export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs): Realized {
+  const [x, wq, scales] = ins;
+  const nw = qmmWeightInputs(a);
+  const biases = a.q.mode === 'affine' ? ins[3] : null;
+  const [P, M, N] = out.shape;
+  const K = last(x.shape), Bw = wq.shape[0], rows = wq.shape[1], W = wq.shape[2];
+  const G = (W * 32) / a.q.bits / a.q.groupSize;
+  const gemv = a.transpose && M <= 8;
+  const { k, g } = cx.kernel(gemv ? 'quantizedMatmul.gemv' : 'quantizedMatmul.tiled');
+  const p = k.p;
+  const pM = p.u32(M), pN = p.u32(N), pK = p.u32(K), pW = p.u32(W), pG = p.u32(G), pR = p.u32(rows);
+  const lx = g.fnOf(x), lw = g.fnOf(wq), ls = g.fnOf(scales), lb = biases ? g.fnOf(biases) : '';
+  k.emit(shader('quant'));
+  // batch p reads x[xb(p)] and w[wb(p)]
+  const xb = a.gather ? `u32(${g.fnOf(ins[nw])}(b))` : 'b';
+  const wb = a.gather ? `u32(${g.fnOf(ins[nw + 1])}(b))` : Bw === 1 ? '0u' : 'b';
+  k.emit(fn('qm_x', 'b: u32, m: u32, k: u32', 'f32', `  return f32(${lx}((${xb} * ${pM} + m) * ${pK} + k));`));
+  k.emit(fn('qm_word', 'b: u32, r: u32, j: u32', 'u32', `  return ${lw}((${wb} * ${pR} + r) * ${pW} + j);`));
+  const sb = biases
+    ? `vec2<f32>(f32(${ls}(gi)), f32(${lb}(gi)))`
+    : `vec2<f32>(qz_e8m0_val(u32(${ls}(gi))), 0.0)`;
+  k.emit(fn('qm_sbg', 'b: u32, r: u32, grp: u32', 'vec2<f32>', `  let gi = (${wb} * ${pR} + r) * ${pG} + grp;\n  return ${sb};`));
+  k.emit(fn('qm_val', 'c: u32', 'f32', biases ? '  return f32(c);' : '  return qz_fp4_val(c);'));
+  const T = out.dtype;
+  const st = cx.storage(wideOf(T), size(out.shape), 'quantizedMatmul');
+  k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pM} + m) * ${pN} + n] = ${wideBits(T, narrow(T, 'v'))};\n}`);
+  k.emit(fn('qm_batch', '', 'u32', `  return ${p.u32(P)};`));
+  const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (gemv) {
+    const blocks = Math.ceil(N / 4);
+    k.emit(fn('qm_bits', '', 'u32', `  return ${p.u32(a.q.bits)};`));
+    k.emit(fn('qm_rows', '', 'u32', `  return ${pM};`));
+    k.emit(fn('qm_cols', '', 'u32', `  return ${pN};`));
+    k.emit(fn('qm_packs', '', 'u32', `  return ${p.u32(K / 32)};`));
+    k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
+    k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${p.u32(a.q.groupSize)});`));
+    cx.push(k.build('quant_gemv', 'qmv_main', st.gpu!.buffer, grid(P * blocks, maxDim)));
+  } else {
+    const tm = Math.ceil(M / 32), tn = Math.ceil(N / 32);
+    const consts: [string, string][] = [['m', pM], ['n', pN], ['k', pK], ['tiles_m', p.u32(tm)], ['tiles_n', p.u32(tn)]];
+    for (const [name, v] of consts) k.emit(fn(`qm_${name}`, '', 'u32', `  return ${v};`));
+    // the weight as a K x N matrix: stored [N, K] with transpose, else [K, N]
+    const [r, c] = a.transpose ? ['n', 'k'] : ['k', 'n'];
+    const bits = p.u32(a.q.bits);
+    k.emit(fn('qm_w', 'b: u32, k: u32, n: u32', 'f32', [
+      `  let bit = ${c} * ${bits};`, '  let j = bit >> 5u;', '  let sh = bit & 31u;', `  var v = qm_word(b, ${r}, j) >> sh;`,
+      `  if (sh + ${bits} > 32u) {\n    v |= qm_word(b, ${r}, j + 1u) << (32u - sh);\n  }`,
+      `  let sb = qm_sbg(b, ${r}, ${c} / ${p.u32(a.q.groupSize)});`,
+      `  return sb.x * qm_val(v & ((1u << ${bits}) - 1u)) + sb.y;`,
+    ].join('\n')));
+    cx.push(k.build('quant_mm', 'qmm_main', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
+  }
+  return real(st, out.shape);
+}
