@@ -11,6 +11,9 @@ const entries = {
   'nn/index': 'src/nn/index.ts',
   'optimizers/index': 'src/optimizers/index.ts',
   'data/index': 'src/data/index.ts',
+  'lm/index': 'src/lm/index.ts',
+  // A module worker for createWorkerEngine: new Worker(new URL('webmlx/dist/lm/worker.js', import.meta.url), { type: 'module' })
+  'lm/worker': 'src/lm/worker.ts',
 };
 await build({
   entryPoints: entries,
@@ -23,6 +26,18 @@ await build({
   sourcemap: true,
   // dawn.node is loaded at run time in Node only
   external: ['webgpu'],
+  logLevel: 'warning',
+});
+// The `webmlx` command (package.json bin): one Node file; its shebang comes from src/lm/cli.ts.
+await build({
+  entryPoints: { cli: 'src/lm/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'node',
+  packages: 'external',
+  sourcemap: true,
   logLevel: 'warning',
 });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
