@@ -14,6 +14,8 @@ export interface Dispatch {
   output: GPUBuffer;
   inputs: GPUBuffer[];
   groups: [number, number];
+  /** More read_write outputs, bound after the inputs (multi-output kernels such as mx.fast.wgslKernel). */
+  extraOutputs?: GPUBuffer[];
 }
 
 /** Workgroup grid for n groups: 2-D once n passes the per-dimension limit. */

@@ -7,9 +7,10 @@ export class PipelineCache {
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** Layout of kernels with n inputs: uniform params, the output, then read-only inputs. */
-  layout(n: number): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
-    let l = this.layouts.get(n);
+  /** Layout of kernels with n inputs: uniform params, the output, read-only inputs, then `outs - 1` more outputs. */
+  layout(n: number, outs = 1): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    const key = n + (outs - 1) * 4096;
+    let l = this.layouts.get(key);
     if (!l) {
       const COMPUTE = 4;
       const entries: GPUBindGroupLayoutEntry[] = [
@@ -17,9 +18,10 @@ export class PipelineCache {
         { binding: 1, visibility: COMPUTE, buffer: { type: 'storage' } },
       ];
       for (let i = 0; i < n; i++) entries.push({ binding: i + 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } });
-      const group = this.device.createBindGroupLayout({ entries, label: `mx layout ${n}` });
+      for (let i = 1; i < outs; i++) entries.push({ binding: n + i + 1, visibility: COMPUTE, buffer: { type: 'storage' } });
+      const group = this.device.createBindGroupLayout({ entries, label: `mx layout ${n}/${outs}` });
       l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
-      this.layouts.set(n, l);
+      this.layouts.set(key, l);
     }
     return l;
   }
@@ -29,11 +31,11 @@ export class PipelineCache {
   }
 
   /** The pipeline for `code` (compiled once); errors name `label` and quote the compiler. */
-  get(code: string, entryPoint: string, label: string, inputs: number): Promise<GPUComputePipeline> {
-    const key = `${entryPoint}/${inputs}\n${code}`;
+  get(code: string, entryPoint: string, label: string, inputs: number, outputs = 1): Promise<GPUComputePipeline> {
+    const key = `${entryPoint}/${inputs}/${outputs}\n${code}`;
     let p = this.cache.get(key);
     if (!p) {
-      p = this.create(code, entryPoint, label, inputs);
+      p = this.create(code, entryPoint, label, inputs, outputs);
       this.cache.set(key, p);
       // a failed compile is not cached, so a fixed device or source can retry
       p.catch(() => this.cache.delete(key));
@@ -41,9 +43,9 @@ export class PipelineCache {
     return p;
   }
 
-  private async create(code: string, entryPoint: string, label: string, inputs: number): Promise<GPUComputePipeline> {
+  private async create(code: string, entryPoint: string, label: string, inputs: number, outputs: number): Promise<GPUComputePipeline> {
     const d = this.device;
-    const layout = this.layout(inputs).pipeline;
+    const layout = this.layout(inputs, outputs).pipeline;
     d.pushErrorScope('validation');
     d.pushErrorScope('internal');
     const module = d.createShaderModule({ code, label });

@@ -138,7 +138,8 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
 async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]): Promise<void> {
   const ds = cx.dispatches;
   if (ds.length === 0) return;
-  const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length)));
+  const outs = (d: Dispatch) => 1 + (d.extraOutputs?.length ?? 0);
+  const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, outs(d))));
   ctx.check(`running ${describe(nodes)}`);
   const dev = ctx.device;
   // all parameters in one uniform buffer; every block is bound at the largest size, as
@@ -158,8 +159,9 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
       { binding: 0, resource: { buffer: ubuf, offset: i * stride, size: bindSize } },
       { binding: 1, resource: { buffer: d.output } },
       ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
+      ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
     ];
-    const bg = dev.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length).group, entries, label: d.label });
+    const bg = dev.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outs(d)).group, entries, label: d.label });
     pass.setPipeline(pipes[i]);
     pass.setBindGroup(0, bg);
     pass.dispatchWorkgroups(d.groups[0], d.groups[1]);

@@ -17,14 +17,7 @@ function checkEps(name: string, eps: number): void {
  * @internal
  */
 export function layerNorm(x: MxArray, weight: MxArray | undefined, bias: MxArray | undefined, eps: number): MxArray {
-  const dt = x.dtype;
-  const xf = mx.astype(x, accum(dt));
-  const mu = mx.mean(xf, -1, true);
-  const v = mx.var(xf, -1, true);
-  let y = mx.astype(mx.multiply(mx.subtract(xf, mu), mx.rsqrt(mx.add(v, eps))), dt);
-  if (weight) y = mx.multiply(y, weight);
-  if (bias) y = mx.add(y, bias);
-  return y;
+  return mx.fast.layerNorm(x, weight ?? null, bias ?? null, eps);
 }
 
 /**
@@ -32,9 +25,7 @@ export function layerNorm(x: MxArray, weight: MxArray | undefined, bias: MxArray
  * @internal
  */
 export function rmsNorm(x: MxArray, weight: MxArray, eps: number): MxArray {
-  const xf = mx.astype(x, accum(x.dtype));
-  const y = mx.multiply(xf, mx.rsqrt(mx.add(mx.mean(mx.square(xf), -1, true), eps)));
-  return mx.multiply(weight, mx.astype(y, weight.dtype));
+  return mx.fast.rmsNorm(x, weight, eps);
 }
 
 /**

@@ -11,26 +11,11 @@ type MxArray = mx.MxArray;
  * @internal
  */
 export function rope(x: MxArray, dims: number, traditional: boolean, base: number, scale: number, offset: number): MxArray {
-  const L = x.shape[x.ndim - 2], D = x.shape[x.ndim - 1];
-  if (dims > D || dims % 2 !== 0) throw new Error(`[RoPE] dims (${dims}) must be even and at most the feature size ${D}.`);
-  const half = dims / 2;
-  const dt = mx.issubdtype(x.dtype, 'floating') ? x.dtype : mx.float32;
-  const pos = mx.multiply(mx.add(mx.arange(0, L, 1, mx.float32), offset), scale);
-  const inv = mx.exp(mx.multiply(mx.arange(0, half, 1, mx.float32), -Math.log(base) / half));
-  const theta = mx.multiply(mx.reshape(pos, [L, 1]), mx.reshape(inv, [1, half]));
-  const cos = mx.astype(mx.cos(theta), dt), sin = mx.astype(mx.sin(theta), dt);
-  const rest = dims < D ? [mx.sliceAxes(x, [-1], [dims], [null])] : [];
-  if (traditional) {
-    const x1 = mx.sliceAxes(x, [-1], [0], [dims], [2]), x2 = mx.sliceAxes(x, [-1], [1], [dims], [2]);
-    const r1 = mx.subtract(mx.multiply(x1, cos), mx.multiply(x2, sin));
-    const r2 = mx.add(mx.multiply(x1, sin), mx.multiply(x2, cos));
-    const rx = mx.reshape(mx.stack([r1, r2], -1), [...x.shape.slice(0, -1), dims]);
-    return rest.length ? mx.concatenate([rx, ...rest], -1) : rx;
-  }
-  const x1 = mx.sliceAxes(x, [-1], [0], [half]), x2 = mx.sliceAxes(x, [-1], [half], [dims]);
-  const r1 = mx.subtract(mx.multiply(x1, cos), mx.multiply(x2, sin));
-  const r2 = mx.add(mx.multiply(x1, sin), mx.multiply(x2, cos));
-  return mx.concatenate([r1, r2, ...rest], -1);
+  // mx.fast.rope wants [B, ..., T, D] with a floating dtype
+  const xf = mx.issubdtype(x.dtype, 'floating') ? x : mx.astype(x, mx.float32);
+  const x3 = xf.ndim < 3 ? mx.reshape(xf, [...Array(3 - xf.ndim).fill(1), ...xf.shape]) : xf;
+  const y = mx.fast.rope(x3, dims, { traditional, base, scale, offset });
+  return x3 === xf ? y : mx.reshape(y, xf.shape);
 }
 
 /**

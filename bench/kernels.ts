@@ -1,0 +1,88 @@
+// Kernel benchmark for the fast paths (issue #5): f32/f16 matmul against the FP32 peak,
+// 4-bit GEMV in GB/s of weights read against the measured copy bandwidth, and attention
+// (prefill and single-token decode). Small ops are timed as 16 independent calls (distinct
+// weights, so nothing is served from cache) in one evaluation, divided by 16.
+//   node dist/bench-kernels/kernels.mjs [--big] [--peak=67000]   (GFLOP/s of the FP32 peak)
+import * as mx from '../src/index.ts';
+import { copyBandwidth } from './copy.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const G = globalThis as any;
+const args: string[] = G.Deno?.args ?? (G.process?.argv ?? []).slice(2);
+const big = args.includes('--big');
+const peak = Number(args.find((a) => a.startsWith('--peak='))?.slice(7) ?? 67000);
+
+async function time(fn: () => Promise<void>, reps: number): Promise<number> {
+  await fn();
+  await fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[ts.length >> 1];
+}
+
+const sync = async (ys: mx.MxArray[]) => {
+  await mx.eval(...ys);
+  await ys[0].reshape(-1).index(0).item();
+};
+
+const rows: Record<string, string | number>[] = [];
+const device = await mx.gpu.init();
+const info = (device as any).adapterInfo;
+const adapter = info ? `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim() : 'unknown';
+const { gbs: copy } = await copyBandwidth(device, big ? 256 * 2 ** 20 : 16 * 2 ** 20, big ? 20 : 5);
+rows.push({ bench: 'copy (raw WGSL vec4)', value: copy.toFixed(0), unit: 'GB/s' });
+
+// ---- matmul
+for (const [N, dt] of (big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
+  const a = mx.random.normal([N, N]).astype(dt), b = mx.random.normal([N, N]).astype(dt);
+  await mx.eval(a, b);
+  const ms = await time(() => sync([mx.matmul(a, b)]), big ? 10 : 3);
+  const gf = (2 * N ** 3) / (ms / 1e3) / 1e9;
+  rows.push({ bench: `matmul ${dt} ${N}^3`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
+}
+
+// ---- 4-bit GEMV (decode): x [1, K] times 16 distinct quantized [N, K] weights
+const REP = 16;
+for (const [Nout, K] of big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[256, 512]]) {
+  const ws = Array.from({ length: REP }, (_, i) => mx.quantize(mx.random.normal([Nout, K], mx.float16, 0, 0.02, { key: mx.random.key(i) }), 64, 4));
+  const x = mx.random.normal([1, K]).astype(mx.float16);
+  await mx.eval(x, ...ws.flat());
+  const ms = (await time(() => sync(ws.map(([wq, s, b]) => mx.quantizedMatmul(x, wq, s, b, true, 64, 4))), big ? 20 : 3)) / REP;
+  const bytes = (Nout * K) / 2 + (Nout * K / 64) * 2 * 2; // packed 4-bit + f16 scales and biases
+  const gbs = bytes / (ms / 1e3) / 1e9;
+  rows.push({ bench: `4-bit GEMV ${Nout}x${K} (group 64, f16)`, value: gbs.toFixed(0), unit: 'GB/s', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });
+}
+
+// ---- attention
+const fast = (mx as any).fast;
+if (fast?.scaledDotProductAttention) {
+  const H = 32, D = 128, L = big ? 2048 : 128;
+  for (const dt of ['float16', 'float32'] as mx.DtypeName[]) {
+    const [q, k, v] = [1, 2, 3].map((s) => mx.random.normal([1, H, L, D], mx.float32, 0, 1, { key: mx.random.key(s) }).astype(dt));
+    await mx.eval(q, k, v);
+    const ms = await time(() => sync([fast.scaledDotProductAttention(q, k, v, { scale: 1 / Math.sqrt(D), mask: 'causal' })]), big ? 10 : 3);
+    const flops = 4 * H * D * (L * (L + 1)) / 2; // causal: half of QK^T and PV
+    rows.push({ bench: `SDPA prefill causal ${dt} L=${L} H=${H} D=${D}`, value: (flops / (ms / 1e3) / 1e9).toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3) });
+  }
+  // decode: one query against a 4096-token GQA cache (8 KV heads), 16 distinct caches
+  const Lk = big ? 4096 : 256, Hkv = 8;
+  const kvs = Array.from({ length: REP }, (_, i) => [0, 1].map((j) => mx.random.normal([1, Hkv, Lk, D], mx.float32, 0, 1, { key: mx.random.key(10 + 2 * i + j) }).astype(mx.float16)));
+  const q1 = mx.random.normal([1, H, 1, D]).astype(mx.float16);
+  await mx.eval(q1, ...kvs.flat());
+  const ms = (await time(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), big ? 20 : 3)) / REP;
+  const bytes = 2 * Hkv * Lk * D * 2;
+  const gbs = bytes / (ms / 1e3) / 1e9;
+  rows.push({ bench: `SDPA decode f16 Lk=${Lk} Hq=${H} Hkv=${Hkv} D=${D}`, value: gbs.toFixed(0), unit: 'GB/s of KV', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });
+}
+
+console.log(`JSON ${JSON.stringify({ adapter, big, peakGflops: peak, rows })}`);
+console.log(`\nadapter: ${adapter}\n`);
+console.log('| bench | value | unit | ms | of peak / of copy |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.bench} | ${r.value} | ${r.unit} | ${r.ms ?? ''} | ${r.ofPeak ?? r.ofCopy ?? ''} |`);
+if (G.process?.exit && !G.Deno) G.process.exit(0);

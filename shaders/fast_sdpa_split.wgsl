@@ -1,0 +1,73 @@
+// mx.fast.scaled_dot_product_attention, few query rows (decode): one workgroup per
+// (row, key chunk of sd_chunk() keys) writes a partial (max, sum, unnormalised output) that
+// a combine pass merges. Hooks as in fast_sdpa.wgsl plus const SD_WG, SD_CMAX: u32;
+// sd_rows, sd_chunks, sd_chunk, sd_part(at, v) (stores one f32 of the partials).
+
+var<workgroup> sp_q: array<f32, SD_DM>;
+var<workgroup> sp_s: array<f32, SD_CMAX>;
+var<workgroup> sp_red: array<f32, SD_WG>;
+
+fn sp_reduce(lid: u32, v: f32, is_max: bool) -> f32 {
+  sp_red[lid] = v;
+  workgroupBarrier();
+  for (var s = SD_WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      let a = sp_red[lid];
+      let b = sp_red[lid + s];
+      sp_red[lid] = select(a + b, max(a, b), is_max);
+    }
+    workgroupBarrier();
+  }
+  let r = sp_red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(SD_WG)
+fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let chunks = sd_chunks();
+  let r = min(g / chunks, sd_rows() - 1u);
+  let c = g % chunks;
+  let D = sd_d();
+  let DV = sd_dv();
+  let k0 = c * sd_chunk();
+  let n = min(sd_chunk(), sd_lk() - min(k0, sd_lk()));
+  for (var d = lid.x; d < D; d += SD_WG) {
+    sp_q[d] = sd_q(r, d);
+  }
+  workgroupBarrier();
+  var mloc = -3.4028234e38;
+  for (var j = lid.x; j < n; j += SD_WG) {
+    var s = 0.0;
+    for (var d = 0u; d < D; d++) {
+      s += sp_q[d] * sd_k(r, k0 + j, d);
+    }
+    s = sd_score(r, k0 + j, s);
+    sp_s[j] = s;
+    mloc = max(mloc, s);
+  }
+  let m = sp_reduce(lid.x, mloc, true);
+  var lloc = 0.0;
+  for (var j = lid.x; j < n; j += SD_WG) {
+    let p = exp(sp_s[j] - m);
+    sp_s[j] = p;
+    lloc += p;
+  }
+  let l = sp_reduce(lid.x, lloc, false);
+  let base = g * (DV + 2u);
+  if (g < sd_rows() * chunks) {
+    if (lid.x == 0u) {
+      sd_part(base, m);
+      sd_part(base + 1u, l);
+    }
+    for (var d = lid.x; d < DV; d += SD_WG) {
+      var a = 0.0;
+      for (var j = 0u; j < n; j++) {
+        a += sp_s[j] * sd_v(r, k0 + j, d);
+      }
+      sd_part(base + 2u + d, a);
+    }
+  }
+}

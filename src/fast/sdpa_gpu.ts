@@ -1,0 +1,106 @@
+// The WebGPU kernels of mx.fast.scaledDotProductAttention: the hooks shared by the flash
+// (shaders/fast_sdpa.wgsl) and split-key (shaders/fast_sdpa_split.wgsl) templates, and the
+// pass that combines split partials. All math in f32; results land in a 32-bit buffer.
+import type { MxArray, Realized } from '../core/array.ts';
+import { float32 } from '../core/dtype.ts';
+import type { Spec } from '../ir/extern.ts';
+import type { BuildCtx } from '../backend/webgpu/segment.ts';
+import { grid, type KernelBuilder } from '../backend/webgpu/kernel.ts';
+import { cast } from '../backend/webgpu/layout.ts';
+import type { SdpaAttrs } from './sdpa.ts';
+import { wideResult } from './util.ts';
+
+const NEG = '-3.4028234e38';
+const BQ = 32;
+const SPLIT_WG = 64;
+const CHUNK = 256;
+
+type G = ReturnType<BuildCtx['kernel']>['g'];
+
+/** Hooks reading q, k, v, the mask and sinks for row r = (b * Hq + h) * Lq + i. */
+function hooks(k: KernelBuilder, g: G, ins: MxArray[], a: SdpaAttrs, DM: number): void {
+  const [q, kk, v] = ins;
+  const [, Hq, Lq, D] = q.shape;
+  const [, Hk, Lk] = kk.shape;
+  const Dv = v.shape[3];
+  const p = k.p;
+  const U = (x: number) => p.u32(x);
+  k.emit(`const SD_DM: u32 = ${DM}u;`);
+  for (const [n, val] of [['lq', Lq], ['lk', Lk], ['d', D], ['dv', Dv]] as const) k.emit(`fn sd_${n}() -> u32 {\n  return ${U(val)};\n}`);
+  // the kv row of query row r: batch b = r / (Hq Lq), head h = (r / Lq) % Hq, kv head h / rep
+  k.emit(`fn sd_kv(r: u32) -> u32 {\n  let b = r / ${U(Hq * Lq)};\n  let h = (r / ${U(Lq)}) % ${U(Hq)};\n  return (b * ${U(Hk)} + h / ${U(Hq / Hk)}) * ${U(Lk)};\n}`);
+  const ld = (x: MxArray) => g.fnOf(x);
+  k.emit(`fn sd_q(r: u32, d: u32) -> f32 {\n  return ${ld(q)}(r * ${U(D)} + d) * ${p.f32(a.scale)};\n}`);
+  k.emit(`fn sd_k(r: u32, j: u32, d: u32) -> f32 {\n  return ${ld(kk)}((sd_kv(r) + j) * ${U(D)} + d);\n}`);
+  k.emit(`fn sd_v(r: u32, j: u32, d: u32) -> f32 {\n  return ${ld(v)}((sd_kv(r) + j) * ${U(Dv)} + d);\n}`);
+  const body: string[] = [];
+  if (a.causal) body.push(`  if (j + ${U(Lq)} > (r % ${U(Lq)}) + ${U(Lk)}) {\n    return ${NEG};\n  }`);
+  if (a.mask === 'bool') body.push(`  if (!${g.fnOf(ins[3])}(r * ${U(Lk)} + j)) {\n    return ${NEG};\n  }`);
+  if (a.mask === 'add') body.push(`  return max(s + ${cast(`${g.fnOf(ins[3])}(r * ${U(Lk)} + j)`, ins[3].dtype, float32)}, ${NEG});`);
+  else body.push('  return s;');
+  k.emit(`fn sd_score(r: u32, j: u32, s: f32) -> f32 {\n${body.join('\n')}\n}`);
+  const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${U(Lq)}) % ${U(Hq)})` : NEG;
+  k.emit(`fn sd_sink(r: u32) -> f32 {\n  return ${sink};\n}\nfn sd_l0() -> f32 {\n  return ${a.sinks ? '1.0' : '0.0'};\n}`);
+  // causal rows need keys up to i + Lk - Lq only (all keys when some rows have none)
+  const kend = a.causal && Lq <= Lk ? `min(${U(Lk)}, (r % ${U(Lq)}) + ${U(Lk - Lq + 1)})` : U(Lk);
+  k.emit(`fn sd_kend(r: u32) -> u32 {\n  return ${kend};\n}`);
+}
+
+export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs): Realized[] {
+  const [q, , v] = ins;
+  const [B, Hq, Lq, D] = q.shape;
+  const Lk = ins[1].shape[2];
+  const Dv = v.shape[3];
+  const DM = Math.max(D, Dv) <= 64 ? 64 : Math.max(D, Dv) <= 128 ? 128 : 256;
+  const out = wideResult(cx, outs[0].dtype, outs[0].shape, 'sdpa');
+  const rows = B * Hq * Lq;
+  const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  const store = (k: KernelBuilder) => k.emit(`fn sd_store(r: u32, d: u32, o: f32) {\n  out[r * ${k.p.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
+  if (Lq >= 8) {
+    const { k, g } = cx.kernel('fast.sdpa');
+    hooks(k, g, ins, a, DM);
+    const qblocks = Math.ceil(Lq / BQ);
+    k.emit(`const SD_BQ: u32 = ${BQ}u;\nconst SD_BK: u32 = ${2048 / DM}u;\nfn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}`);
+    store(k);
+    cx.push(k.build('fast_sdpa', 'sdpa_flash', out.storage.gpu!.buffer, grid(B * Hq * qblocks, maxDim)));
+    return [out];
+  }
+  // decode: partials over key chunks, then one thread per output element combines them
+  const chunks = Math.ceil(Lk / CHUNK);
+  const part = cx.temp(float32, rows * chunks * (Dv + 2), 'sdpa partials');
+  {
+    const { k, g } = cx.kernel('fast.sdpa.split');
+    hooks(k, g, ins, a, DM);
+    const P = k.p;
+    k.emit(`const SD_WG: u32 = ${SPLIT_WG}u;\nconst SD_CMAX: u32 = ${CHUNK}u;`);
+    k.emit(`fn sd_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn sd_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn sd_chunk() -> u32 {\n  return ${P.u32(CHUNK)};\n}`);
+    k.emit('fn sd_part(at: u32, v: f32) {\n  out[at] = bitcast<u32>(v);\n}');
+    cx.push(k.build('fast_sdpa_split', 'sdpa_split', part.gpu!.buffer, grid(rows * chunks, maxDim)));
+  }
+  const { k, g } = cx.kernel('fast.sdpa.combine');
+  const P = k.p;
+  const pl = k.input(part);
+  const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${P.u32(Lq)}) % ${P.u32(Hq)})` : NEG;
+  const W = P.u32(Dv + 2), C = P.u32(chunks), DV = P.u32(Dv);
+  k.emit(`fn sc_at(i: u32) -> f32 {
+  let r = i / ${DV};
+  let d = i % ${DV};
+  let s0 = ${sink};
+  var mm = s0;
+  for (var c = 0u; c < ${C}; c++) {
+    mm = max(mm, ${pl}((r * ${C} + c) * ${W}));
+  }
+  var l = ${a.sinks ? 'exp(s0 - mm)' : '0.0'};
+  var o = 0.0;
+  for (var c = 0u; c < ${C}; c++) {
+    let at = (r * ${C} + c) * ${W};
+    let w = exp(${pl}(at) - mm);
+    l += w * ${pl}(at + 1u);
+    o += w * ${pl}(at + 2u + d);
+  }
+  return o / l;
+}`);
+  k.emit(`fn mp_words() -> u32 {\n  return ${P.u32(rows * Dv)};\n}\nfn mp_word(w: u32) -> u32 {\n  return bitcast<u32>(sc_at(w));\n}`);
+  cx.push(k.build('map', 'map_main', out.storage.gpu!.buffer, grid(Math.ceil((rows * Dv) / 256), maxDim)));
+  return [out];
+}

@@ -1,0 +1,189 @@
+// mx.fast: each op against its composite definition (forward and gradients), NumPy
+// fixtures for rope and attention, and user WGSL kernels.
+import { suite } from '../harness/suite.ts';
+import { assertClose, assertThrows } from '../harness/assert.ts';
+import { checkGrads } from '../harness/grads.ts';
+import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, type MxArray } from './common.ts';
+import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
+import { layerNormComposite, rmsNormComposite, ropeComposite, sdpaComposite, type RopeAttrs } from '../../src/fast/composite.ts';
+
+/** The fixture generator's inputs: sin(0.61803 i + seed) as float32. */
+const gen = (shape: number[], seed: number): MxArray =>
+  mx.reshape(mx.array(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.61803 + seed)), mx.float32), shape);
+
+function fixtureOut(c: FastCase): MxArray {
+  const a = c.args;
+  if (c.op === 'rope') {
+    const off = Array.isArray(a.offset) ? mx.array(a.offset, mx.int32) : (a.offset as number);
+    return mx.fast.rope(gen(c.x!.shape, c.x!.seed), a.dims as number, { traditional: a.traditional as boolean, base: a.base as number, scale: a.scale as number, offset: off });
+  }
+  const [B, Hq, Hk, Lq, Lk, D, seed] = ['B', 'Hq', 'Hk', 'Lq', 'Lk', 'D', 'seed'].map((k) => a[k] as number);
+  const q = gen([B, Hq, Lq, D], seed + 1), k = gen([B, Hk, Lk, D], seed + 2), v = gen([B, Hk, Lk, D], seed + 3);
+  let mask: MxArray | 'causal' | null = null;
+  if (a.mask === 'causal') mask = 'causal';
+  else if (a.mask === 'add') mask = mx.multiply(gen([1, Hq, Lq, Lk], seed + 4), 2);
+  else if (a.mask === 'bool') mask = mx.greater(gen([Lq, Lk], seed + 4), -0.5);
+  const sinks = a.sinks ? gen([Hq], seed + 5) : null;
+  return mx.fast.scaledDotProductAttention(q, k, v, { scale: a.scale as number, mask, sinks });
+}
+
+const rnd = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32): MxArray =>
+  mx.astype(mx.random.normal(shape, mx.float32, 0, 1, { key: mx.random.key(seed) }), dtype);
+
+/** Evaluates pairs [fast, reference] together and compares each pair. */
+async function pairs(ps: [MxArray, MxArray, string][], rtol = 1e-5, atol = 1e-5): Promise<void> {
+  await mx.eval(...ps.flat().filter((x): x is MxArray => x instanceof mx.MxArray));
+  for (const [a, b, what] of ps) {
+    if (a.dtype !== b.dtype) throw new Error(`${what}: dtype ${a.dtype.name} vs ${b.dtype.name}`);
+    if (a.shape.join() !== b.shape.join()) throw new Error(`${what}: shape ${a.shape} vs ${b.shape}`);
+    assertClose(await nums(a), await nums(b), { rtol, atol, msg: what });
+  }
+}
+
+export const fastSuite = suite('fast', (t) => {
+  const test = onDevice(t);
+
+  test('rmsNorm and layerNorm match their composites (f32, f16, bf16, short and long rows)', async () => {
+    const ps: [MxArray, MxArray, string][] = [];
+    for (const [shape, dt] of [[[3, 5], mx.float32], [[2, 3, 37], mx.float32], [[2, 600], mx.float32], [[4, 24], mx.float16], [[3, 40], mx.bfloat16]] as [number[], mx.Dtype][]) {
+      const x = mx.add(rnd(shape, shape.length + shape[shape.length - 1], dt), 0.5);
+      const n = shape[shape.length - 1];
+      const w = rnd([n], 3, dt), b = rnd([n], 4, dt);
+      const tag = `${dt.name} [${shape}]`;
+      ps.push([mx.fast.rmsNorm(x, w, 1e-5), rmsNormComposite(x, w, 1e-5), `rmsNorm ${tag}`]);
+      ps.push([mx.fast.rmsNorm(x, null, 1e-3), rmsNormComposite(x, null, 1e-3), `rmsNorm no weight ${tag}`]);
+      ps.push([mx.fast.layerNorm(x, w, b, 1e-5), layerNormComposite(x, w, b, 1e-5), `layerNorm ${tag}`]);
+      ps.push([mx.fast.layerNorm(x, null, null, 1e-5), layerNormComposite(x, null, null, 1e-5), `layerNorm plain ${tag}`]);
+      ps.push([mx.fast.layerNorm(x, w, null, 1e-5), layerNormComposite(x, w, null, 1e-5), `layerNorm weight only ${tag}`]);
+    }
+    // low-precision results may differ by one rounding step
+    for (const p of ps) await pairs([p], p[0].dtype === mx.float32 ? 2e-5 : 2e-2, p[0].dtype === mx.float32 ? 2e-5 : 2e-2);
+  });
+
+  test('rmsNorm and layerNorm gradients', async () => {
+    const x = rnd([2, 7], 11), w = rnd([7], 12), b = rnd([7], 13);
+    await checkGrads((x, w) => mx.fast.rmsNorm(x, w, 1e-5), [x, w]);
+    await checkGrads((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5), [x, w, b]);
+  });
+
+  test('norm errors name the op and shapes', () => {
+    const x = mx.zeros([2, 4]);
+    assertThrows(() => mx.fast.rmsNorm(x, mx.ones([3]), 1e-5), /\[rmsNorm\] weight with shape \(3\).*\(2,4\)/);
+    assertThrows(() => mx.fast.layerNorm(mx.zeros([2, 4], mx.int32), null, null, 1e-5), /\[layerNorm\] Received unsupported type int32/);
+    assertThrows(() => mx.fast.layerNorm(mx.array(1), null, null, 1e-5), /\[layerNorm\] Input must have at least 1 dimension/);
+  });
+
+  test('rope matches its composite (traditional, dims < D, offsets, freqs, f16)', async () => {
+    const ps: [MxArray, MxArray, string][] = [];
+    const at = (dims: number, traditional: boolean, o: Partial<RopeAttrs> = {}): RopeAttrs => ({ dims, traditional, base: 10000, scale: 1, offset: 0, forward: true, ...o });
+    const x = rnd([2, 3, 5, 12], 21);
+    for (const trad of [false, true]) {
+      ps.push([mx.fast.rope(x, 12, { traditional: trad }), ropeComposite(x, at(12, trad), null, null), `full ${trad}`]);
+      ps.push([mx.fast.rope(x, 8, { traditional: trad, offset: 7, scale: 0.5, base: 500 }), ropeComposite(x, at(8, trad, { offset: 7, scale: 0.5, base: 500 }), null, null), `dims 8 ${trad}`]);
+      const off = mx.array([3, 11], mx.int32);
+      ps.push([mx.fast.rope(x, 6, { traditional: trad, offset: off }), ropeComposite(x, at(6, trad), off, null), `offset array ${trad}`]);
+      const fr = mx.array([1, 3.5, 20, 100], mx.float32);
+      ps.push([mx.fast.rope(x, 8, { traditional: trad, freqs: fr, offset: mx.array(4) }), ropeComposite(x, at(8, trad), mx.array(4), fr), `freqs ${trad}`]);
+    }
+    await pairs(ps, 1e-5, 1e-5);
+    const h = rnd([1, 4, 6, 8], 22, mx.float16);
+    await pairs([[mx.fast.rope(h, 8, { offset: 2 }), ropeComposite(h, at(8, false, { offset: 2 }), null, null), 'f16']], 1e-2, 1e-2);
+  });
+
+  test('rope gradients', async () => {
+    await checkGrads((x) => mx.fast.rope(x, 4, { offset: 3 }), [rnd([1, 2, 3, 6], 23)]);
+    await checkGrads((x) => mx.fast.rope(x, 6, { traditional: true, offset: mx.array([1, 5]) }), [rnd([2, 1, 3, 6], 24)]);
+  });
+
+  test('scaledDotProductAttention matches its composite (flash and decode paths, masks, GQA, sinks)', async () => {
+    const ps: [MxArray, MxArray, string][] = [];
+    const cases: [number, number, number, number, number, number][] = [
+      // B, Hq, Hkv, Lq, Lk, D
+      [2, 4, 2, 9, 20, 8], [1, 4, 1, 1, 300, 8],
+    ];
+    cases.forEach(([B, Hq, Hk, Lq, Lk, D], c) => {
+      const q = rnd([B, Hq, Lq, D], 30 + c), k = rnd([B, Hk, Lk, D], 40 + c), v = rnd([B, Hk, Lk, D], 50 + c);
+      const tag = `[${B},${Hq},${Hk},${Lq},${Lk},${D}]`;
+      const sc = 1 / Math.sqrt(D);
+      ps.push([mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), sdpaComposite(q, k, v, sc, 'causal', null), `causal ${tag}`]);
+      const bm = mx.greater(rnd([Lq, Lk], 60 + c), -0.8);
+      ps.push([mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(q, k, v, 0.3, bm, null), `bool mask ${tag}`]);
+      const am = rnd([1, Hq, Lq, Lk], 70 + c);
+      const sinks = rnd([Hq], 80 + c);
+      ps.push([mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(q, k, v, sc, am, sinks), `additive mask + sinks ${tag}`]);
+    });
+    await pairs(ps, 2e-5, 2e-5);
+  });
+
+  test('wgslKernel: elementwise exp with templates, f16 input, shape helpers', async () => {
+    const k = mx.fast.wgslKernel({
+      name: 'scaled_exp',
+      inputNames: ['inp'],
+      outputNames: ['out'],
+      source: 'let i = thread_position_in_grid.x;\nout[i] = T(exp(inp[i]) * SCALE) + T(inp_shape[1] * i32(FLAG));',
+    });
+    const x = mx.reshape(mx.divide(mx.arange(0, 10, 1, mx.float32), 4), [2, 5]);
+    const [y] = k([mx.astype(x, mx.float16)], { grid: [10, 1, 1], threadgroup: [4, 1, 1], outputShapes: [[2, 5]], outputDtypes: [mx.float32], templates: [['T', mx.float32], ['SCALE', 2], ['FLAG', true]] });
+    assertClose(await nums(y), (await nums(x)).map((v) => 2 * Math.exp(v) + 5), { rtol: 1e-5 });
+  }, GPU_ONLY);
+
+  test('wgslKernel: two outputs, a transposed input, 3-D grid, atomics with initValue', async () => {
+    const k = mx.fast.wgslKernel({
+      name: 'split2',
+      inputNames: ['a', 'b'],
+      outputNames: ['s', 'd'],
+      header: 'fn sq(x: f32) -> f32 {\n  return x * x;\n}',
+      source: 'let p = thread_position_in_grid;\nlet i = (p.z * 3u + p.y) * 2u + p.x;\ns[i] = a[i] + b[i];\nd[i] = sq(a[i] - b[i]);',
+    });
+    const a = mx.transpose(mx.reshape(mx.arange(0, 12, 1, mx.float32), [2, 3, 2]), [2, 1, 0]);
+    const b = mx.full([2, 3, 2], 1.5);
+    const [s, d] = k([a, b], { grid: [2, 3, 2], threadgroup: [2, 2, 1], outputShapes: [[2, 3, 2], [12]], outputDtypes: [mx.float32, mx.bfloat16] });
+    const av = await nums(a);
+    assertClose(await nums(s), av.map((v) => v + 1.5));
+    assertClose(await nums(d), av.map((v) => (v - 1.5) ** 2), { rtol: 1e-2 });
+    const hist = mx.fast.wgslKernel({
+      name: 'hist', inputNames: ['v'], outputNames: ['h'], atomicOutputs: true,
+      source: 'let i = thread_position_in_grid.x;\natomicAdd(&h[u32(v[i]) % 3u], 1);',
+    });
+    const [h] = hist([mx.array([0, 1, 2, 3, 4, 5, 6], mx.int32)], { grid: [7, 1, 1], threadgroup: [32, 1, 1], outputShapes: [[3]], outputDtypes: [mx.int32], initValue: 10 });
+    assertClose(await nums(h), [13, 12, 12]);
+  }, GPU_ONLY);
+
+  test('wgslKernel errors: the CPU device and bad launches', () => {
+    const k = mx.fast.wgslKernel({ name: 'k', inputNames: ['x'], outputNames: ['y'], source: 'y[0] = x[0];' });
+    const call = { grid: [1, 1, 1] as [number, number, number], threadgroup: [1, 1, 1] as [number, number, number], outputShapes: [[1]], outputDtypes: [mx.float32] };
+    assertThrows(() => k([mx.zeros([1])], call), /\[wgslKernel\] 'k' runs only on the GPU device/);
+    assertThrows(() => k([mx.zeros([1])], { ...call, stream: mx.gpu, outputDtypes: [mx.bool] }), /output 'y' has dtype bool/);
+    assertThrows(() => k([], { ...call, stream: mx.gpu }), /expects 1 inputs \(x\) but got 0/);
+  }, CPU_ONLY);
+
+  for (const op of ['rope', 'sdpa'] as const) {
+    const cases = FAST_CASES.filter((c) => c.op === op);
+    test(`${op}: ${cases.length} NumPy fixture cases`, async () => {
+      const outs = cases.map(fixtureOut);
+      await mx.eval(...outs);
+      for (let i = 0; i < cases.length; i++) {
+        const e = cases[i].out;
+        if (outs[i].shape.join() !== e.shape.join()) throw new Error(`${cases[i].name}: shape ${outs[i].shape} vs ${e.shape}`);
+        assertClose(await nums(outs[i]), e.data, { rtol: 2e-5, atol: 2e-5, msg: cases[i].name });
+      }
+    });
+  }
+
+  test('scaledDotProductAttention gradients (GQA, causal, sinks, additive mask)', async () => {
+    const q = rnd([1, 2, 3, 4], 90), k = rnd([1, 1, 5, 4], 91), v = rnd([1, 1, 5, 4], 92);
+    await checkGrads((q, k, v) => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), [q, k, v]);
+    const m = rnd([3, 5], 93);
+    await checkGrads((q, k, v, s) => mx.fast.scaledDotProductAttention(q, k, v, { mask: m, sinks: s }), [q, k, v, rnd([2], 94)]);
+  });
+
+  test('scaledDotProductAttention errors and the composite path for D > 256', async () => {
+    const q = mx.zeros([1, 3, 2, 4]), k = mx.zeros([1, 2, 2, 4]);
+    assertThrows(() => mx.fast.scaledDotProductAttention(q, k, k), /\[scaledDotProductAttention\] The 3 query heads must be a multiple of the 2 key\/value heads/);
+    assertThrows(() => mx.fast.scaledDotProductAttention(mx.zeros([3, 2, 4]), k, k), /must have rank 4/);
+    assertThrows(() => mx.fast.scaledDotProductAttention(q, mx.zeros([1, 1, 2, 4]), mx.zeros([1, 1, 2, 4]), { mask: mx.zeros([3, 3]) }), /mask with shape \(3,3\) does not broadcast to \(1,3,2,2\)/);
+    assertThrows(() => mx.fast.scaledDotProductAttention(q, mx.zeros([1, 1, 2, 4]), mx.zeros([1, 1, 2, 4]), { sinks: mx.zeros([2]) }), /sinks must have shape \(3\)/);
+    const w = rnd([1, 1, 2, 260], 95), kv = rnd([1, 1, 3, 260], 96);
+    await pairs([[mx.fast.scaledDotProductAttention(w, kv, kv, { mask: 'causal' }), sdpaComposite(w, kv, kv, 1 / Math.sqrt(260), 'causal', null), 'D=260']]);
+  });
+});
