@@ -8,17 +8,24 @@ import { encodeNpy, decodeNpy, isNpy } from './npy.ts';
 import { writeZip, readZip, isZip } from './zip.ts';
 import { encodeSafetensors, decodeSafetensors, isSafetensors, type Safetensors } from './safetensors.ts';
 import { readFile, writeFile } from './fs.ts';
+import { encodeGguf, decodeGguf, isGguf, type Gguf, type GgufLoadOptions, type GgufMetadataInput, type GgufValue } from './gguf.ts';
 
 export { FormatError, toBytes, type BytesLike } from './bytes.ts';
 export { readFile, writeFile, fsKind, type FsKind } from './fs.ts';
 export { crc32, readZip, writeZip, type ZipEntry } from './zip.ts';
 export { encodeNpy, decodeNpy, parseNpyHeader } from './npy.ts';
 export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, type Safetensors } from './safetensors.ts';
+export {
+  encodeGguf, decodeGguf, parseGgufHeader, GGUF_VALUE_TYPES, type Gguf, type GgufHeader, type GgufLoadOptions, type GgufMetadataInput,
+  type GgufNumericArray, type GgufTensorInfo, type GgufTypedValue, type GgufValue, type GgufValueType,
+} from './gguf.ts';
+export { GGML_TYPES, dequantizeBlocks, repackBlocks, type GgmlType } from './gguf-quants.ts';
+export { ggufTokenizer, type GgufTokenizer } from './gguf-tokenizer.ts';
 
 /** Where a save goes: a path, or nothing (only the bytes are returned). */
 export type SaveTarget = string | null | undefined;
 /** File formats `load` understands. */
-export type FileFormat = 'npy' | 'npz' | 'safetensors';
+export type FileFormat = 'npy' | 'npz' | 'safetensors' | 'gguf';
 
 const withExt = (file: string, ext: string) => (file.toLowerCase().endsWith(ext) ? file : file + ext);
 
@@ -94,6 +101,33 @@ export async function saveSafetensors(
   return finish(file, '.safetensors', await encodeSafetensors(arrs, metadata));
 }
 
+/**
+ * Saves named arrays and metadata in GGUF (version 3, as MLX's `save_gguf`). Call as
+ * `(arrays, metadata?)` for bytes, or `(path, arrays, metadata?)` to also write a file
+ * (".gguf" is appended if missing). Metadata values: strings, booleans, numbers, bigints,
+ * typed arrays, arrays, 0-d/1-d MxArrays, or `{ type, value, itemType? }` for an explicit
+ * GGUF type (plain integers are written as int32/uint32/int64, other numbers as float32).
+ * @example
+ * const bytes = await mx.saveGguf({ 'output.weight': w }, { 'general.architecture': 'llama' });
+ * await mx.saveGguf('model.gguf', { w }, { 'llama.block_count': { type: 'uint32', value: 2 } });
+ */
+export async function saveGguf(
+  file: SaveTarget | Record<string, MxArray>, arrays?: Record<string, MxArray> | Record<string, GgufMetadataInput>, metadata?: Record<string, GgufMetadataInput>,
+): Promise<Uint8Array> {
+  if (file !== null && typeof file === 'object') return encodeGguf(file, arrays as Record<string, GgufMetadataInput> | undefined);
+  return finish(file, '.gguf', await encodeGguf((arrays ?? {}) as Record<string, MxArray>, metadata));
+}
+
+/**
+ * Loads a GGUF file: its arrays (quantized tensors dequantized, or kept as MLX affine
+ * quantization with `quantized`) and its metadata.
+ * @example
+ * const { arrays, metadata } = await mx.loadGguf('model.gguf', { quantized: true });
+ */
+export async function loadGguf(src: LoadSource, opts?: GgufLoadOptions): Promise<Gguf> {
+  return decodeGguf(await source(src), opts);
+}
+
 /** A path or URL, or the file's bytes. */
 export type LoadSource = string | BytesLike;
 
@@ -142,10 +176,10 @@ export async function loadSafetensors(src: LoadSource, opts?: StreamOpt): Promis
 }
 
 /** Options of `load`. */
-export interface LoadOptions extends StreamOpt {
+export interface LoadOptions extends GgufLoadOptions {
   /** The format; by default from the path's extension, else from the file's magic. */
   format?: FileFormat;
-  /** Also return the metadata (safetensors only), as `[arrays, metadata]`. */
+  /** Also return the metadata (safetensors and gguf), as `[arrays, metadata]`. */
   returnMetadata?: boolean;
 }
 
@@ -153,21 +187,21 @@ function detect(src: LoadSource, b: Uint8Array): FileFormat {
   if (typeof src === 'string') {
     const m = /\.(npy|npz|safetensors|gguf)(?:[?#].*)?$/i.exec(src);
     if (m) {
-      const ext = m[1].toLowerCase();
-      if (ext === 'gguf') throw new Error('[load] GGUF files are not supported by webmlx.');
-      return ext as FileFormat;
+      return m[1].toLowerCase() as FileFormat;
     }
   }
   if (isNpy(b)) return 'npy';
   if (isZip(b)) return 'npz';
   if (isSafetensors(b)) return 'safetensors';
-  throw new FormatError('load', 'Unknown file format: not .npy (\\x93NUMPY), .npz (zip) or safetensors (length + JSON header).');
+  if (isGguf(b)) return 'gguf';
+  throw new FormatError('load', 'Unknown file format: not .npy (\\x93NUMPY), .npz (zip), safetensors (length + JSON header) or GGUF.');
 }
 
 /**
- * Loads arrays from .npy (one array), .npz or .safetensors (named arrays), chosen by
- * `format`, the path's extension, or the file's magic. With `returnMetadata`, a
- * safetensors file gives `[arrays, metadata]`.
+ * Loads arrays from .npy (one array), .npz, .safetensors or .gguf (named arrays), chosen
+ * by `format`, the path's extension, or the file's magic. With `returnMetadata`, a
+ * safetensors or GGUF file gives `[arrays, metadata]`. GGUF options: `quantized` (keep
+ * Q4_0/Q4_1/Q4_K/Q8_0 as MLX affine quantization) and `dequantizeDtype`.
  * @example
  * const a = (await mx.load('w.npy')) as mx.MxArray;
  * const weights = (await mx.load(bytes)) as Record<string, mx.MxArray>;
@@ -175,11 +209,17 @@ function detect(src: LoadSource, b: Uint8Array): FileFormat {
  */
 export async function load(
   src: LoadSource, opts: LoadOptions = {},
-): Promise<MxArray | Record<string, MxArray> | [Record<string, MxArray>, Record<string, string>]> {
-  if (typeof src === 'string' && /\.gguf(?:[?#].*)?$/i.test(src) && !opts.format) throw new Error('[load] GGUF files are not supported by webmlx.');
-  const b = await source(src);
+): Promise<MxArray | Record<string, MxArray> | [Record<string, MxArray>, Record<string, string>] | [Record<string, MxArray>, Record<string, GgufValue>]> {
+  let b: Uint8Array;
+  try {
+    b = await source(src);
+  } catch (e) {
+    // name the format when the path says GGUF, so a missing model file reads clearly
+    if (typeof src === 'string' && /\.gguf(?:[?#].*)?$/i.test(src)) throw new Error(`[load] Cannot read GGUF file '${src}': ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  }
   const fmt = opts.format ?? detect(src, b);
-  if (opts.returnMetadata && fmt !== 'safetensors') throw new Error(`[load] Metadata is only available for safetensors files, not ${fmt}.`);
+  if (opts.returnMetadata && fmt !== 'safetensors' && fmt !== 'gguf') throw new Error(`[load] Metadata is only available for safetensors and gguf files, not ${fmt}.`);
   switch (fmt) {
     case 'npy': return decodeNpy(b, opts);
     case 'npz': return loadNpz(b, opts);
@@ -187,6 +227,10 @@ export async function load(
       const r = decodeSafetensors(b, opts);
       return opts.returnMetadata ? [r.arrays, r.metadata] : r.arrays;
     }
-    default: throw new Error(`[load] Unknown format '${String(fmt)}'; use npy, npz or safetensors.`);
+    case 'gguf': {
+      const r = decodeGguf(b, opts);
+      return opts.returnMetadata ? [r.arrays, r.metadata] : r.arrays;
+    }
+    default: throw new Error(`[load] Unknown format '${String(fmt)}'; use npy, npz, safetensors or gguf.`);
   }
 }
