@@ -14,6 +14,7 @@ import { index, take, at } from '../ops/indexing.ts';
 import { expandDims } from '../ops/shape.ts';
 import { sum } from '../ops/reduce.ts';
 import { arange, zeros } from '../ops/creation.ts';
+import { argsort } from '../ops/sort.ts';
 import { logicalAnd, logicalOr, equal, erf as erfOf } from '../ops/elementwise.ts';
 
 /** Options of every random function: an explicit key and a device. */
@@ -191,15 +192,10 @@ export function truncatedNormal(lower: ArrayInput, upper: ArrayInput, shape?: nu
  */
 export function permutation(x: number | MxArray, axis = 0, opts?: RandomOpt): MxArray {
   const n = typeof x === 'number' ? x : x.shape[normAxis('random.permutation', axis, x.ndim)];
-  // rank of each random key (ties broken by position), then invert the ranking;
-  // quadratic in n until the sort kernels land
-  const k = bits([n], opts);
-  const i = arange(0, n, 1, int32, opts);
-  const kr = reshape(k, [n, 1], opts), kc = reshape(k, [1, n], opts);
-  const before = logicalOr(less(kc, kr, opts), logicalAnd(equal(kc, kr, opts), less(reshape(i, [1, n], opts), reshape(i, [n, 1], opts), opts), opts), opts);
-  const rank = sum(before, 1, false, opts);
-  const perm = at(zeros([n], int32, opts), [rank], opts).set(i);
+  // the stable argsort of random bits: equal bits (rare) keep their position order
+  const perm = argsort(bits([n], opts), 0, opts);
   if (typeof x === 'number') return astype(perm, int32, opts);
   return take(x, perm, axis, opts);
 }
 
+export { laplace } from './laplace.ts';
