@@ -10,7 +10,9 @@ import { acquireGpu, GpuErrorGuard, type GpuSetup } from '../harness/webgpu.ts';
 // An explicit VK_ICD_FILENAMES wins (e.g. pointing at nothing to check the no-adapter path).
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 Object.assign(globalThis, globals);
-const gpu = create(['backend=vulkan']);
+// disable_workgroup_init: SwiftShader's compile time grows with zero-initialised workgroup
+// memory (7 s for a 16 KB kernel, 22 ms without); webmlx's kernels never read it unwritten
+const gpu = create(['backend=vulkan', 'enable-dawn-features=disable_workgroup_init']);
 // vitest runs this module inside a function: pin the GPU object, or its collection aborts dawn.node.
 (globalThis as { __mxDawnGpu?: GPU }).__mxDawnGpu = gpu;
 
