@@ -3,7 +3,7 @@
 // adapter in one process. Each timed step ends by reading the loss back, so GPU work is
 // inside the time; the median of the timed steps is reported with the final losses (all
 // start from the same weights and data, so their loss curves must agree).
-//   node dist/bench-train/train.mjs [--big] [--steps=N] [--libs=webmlx,webmlx-eager,jax-js,tfjs]
+//   node dist/gpu/train.mjs (bundled by bench/gpu-build.mjs) [--big] [--steps=N] [--libs=webmlx,webmlx-eager,jax-js,tfjs]
 import * as mx from '../src/index.ts';
 import { setupGpu, runtimeName } from './suite.ts';
 

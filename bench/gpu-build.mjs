@@ -1,0 +1,12 @@
+// Bundles the benchmarks for the GPU machine into dist/gpu/ (Node, dawn.node external);
+// bench/train.ts also bundles the peers from bench/peers/node_modules.
+import { build } from 'esbuild';
+const common = {
+  bundle: true, format: 'esm', target: 'es2022', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['import', 'default'],
+  nodePaths: ['bench/peers/node_modules'], logLevel: 'warning', minify: true,
+  external: ['webgpu', 'node:*', 'util', 'node-fetch', 'worker_threads', 'crypto', 'fs', 'path', 'module', 'url', 'os'],
+};
+for (const name of ['ops', 'kernels', 'lm', 'train']) {
+  await build({ ...common, entryPoints: [`bench/${name}.ts`], outfile: `dist/gpu/${name}.mjs` });
+}
+console.log('built dist/gpu/{ops,kernels,lm,train}.mjs');
