@@ -25,6 +25,15 @@ export default defineConfig({
           testTimeout,
         },
       },
+      {
+        // webmlx/lm delivery: Hub downloads, the HTTP server, the chat page (Chromium).
+        test: {
+          name: 'lm',
+          include: ['test/node/lm*.test.ts'],
+          fileParallelism: false,
+          testTimeout,
+        },
+      },
     ],
   },
 });

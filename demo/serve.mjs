@@ -1,19 +1,23 @@
 // npm start: builds the demos and serves them on 127.0.0.1 (override with HOST/PORT).
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
-import { readFile, copyFile, mkdir } from 'node:fs/promises';
+import { readFile, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
 const out = 'dist/demo';
 await mkdir(`${out}/basic`, { recursive: true });
 await mkdir(`${out}/train`, { recursive: true });
+await mkdir(`${out}/chat/model`, { recursive: true });
 await build({
-  entryPoints: { 'basic/main': 'demo/basic/main.ts', 'train/main': 'demo/train/main.ts' },
+  entryPoints: { 'basic/main': 'demo/basic/main.ts', 'train/main': 'demo/train/main.ts', 'chat/main': 'demo/chat/main.ts', 'chat/worker': 'src/lm/worker.ts' },
   outdir: out, bundle: true, format: 'esm', platform: 'browser', target: 'chrome120', external: ['webgpu'], logLevel: 'warning',
 });
 await copyFile('demo/basic/index.html', `${out}/basic/index.html`);
 await copyFile('demo/train/index.html', `${out}/train/index.html`);
 await copyFile('demo/train/data/tinyshakespeare.txt', `${out}/train/tinyshakespeare.txt`);
+await copyFile('demo/chat/index.html', `${out}/chat/index.html`);
+await copyFile('demo/chat/sw.js', `${out}/chat/sw.js`);
+for (const f of await readdir('demo/chat/model')) await copyFile(`demo/chat/model/${f}`, `${out}/chat/model/${f}`);
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 const host = process.env.HOST ?? '127.0.0.1';
@@ -34,5 +38,5 @@ const server = createServer(async (req, res) => {
 server.listen(port, host, () => {
   const addr = server.address();
   const p = typeof addr === 'object' && addr ? addr.port : port;
-  console.log(`webmlx demo: http://${host}:${p}/  (training demo: http://${host}:${p}/train/)`);
+  console.log(`webmlx demo: http://${host}:${p}/  (training demo: http://${host}:${p}/train/, chat demo: http://${host}:${p}/chat/)`);
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, vitest (cpu, node-webgpu), Deno, Chromium, in that order.
-// Usage: node scripts/test-all.mjs [--only=typecheck,cpu,node,deno,chromium] [--filter=SUBSTR] [--bail]
+// `npm test`: typecheck, vitest (cpu, node-webgpu), Deno, Chromium, lm, in that order.
+// Usage: node scripts/test-all.mjs [--only=typecheck,cpu,node,deno,chromium,lm] [--filter=SUBSTR] [--bail]
 // --filter sets WEBMLX_TEST_FILTER (substring of suite/name) for every runner.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -13,6 +13,8 @@ const STAGES = {
   node: [bin('vitest/vitest.mjs'), 'run', '--project', 'node-webgpu'],
   deno: ['scripts/deno-test.mjs'],
   chromium: ['scripts/chromium-test.mjs'],
+  // webmlx/lm delivery: Hub cache, HTTP server, chat page (test/node/lm*.test.ts).
+  lm: [bin('vitest/vitest.mjs'), 'run', '--project', 'lm'],
 };
 
 const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

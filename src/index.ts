@@ -6,7 +6,7 @@ import { MxArray } from './core/array.ts';
 import { type Dtype, type DtypeLike, toDtype, promoteTypes } from './core/dtype.ts';
 import { evalArrays } from './ir/eval.ts';
 
-export { MxArray, MxArray as array_ } from './core/array.ts';
+export { MxArray } from './core/array.ts';
 export {
   Dtype, bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16,
   float64, issubdtype, finfo, iinfo, type DtypeLike, type DtypeName,
@@ -30,6 +30,12 @@ export {
   index, take, takeAlongAxis, putAlongAxis, sliceUpdate, slice, newaxis, AtIndexer, type Slice, type IndexKey,
 } from './ops/indexing.ts';
 export { matmul } from './ops/matmul.ts';
+export {
+  asarray, broadcastShapes, canCast, isdtype, concat, permuteDims, contiguous, positive, degrees, radians, isneginf, isposinf,
+  logicalXor, trunc, unstack,
+} from './ops/extras.ts';
+export { toFp8, fromFp8 } from './ops/fp8.ts';
+export { synchronize, deviceCount, deviceInfo } from './api/devices.ts';
 export * as random from './random/index.ts';
 export { tolist, item, data } from './api/readback.ts';
 
@@ -67,12 +73,24 @@ export function resultType(...args: (MxArray | DtypeLike | number | boolean)[]):
 }
 export { grad, valueAndGrad, vjp, jvp, customFunction, checkpoint, type GradOptions, type CustomFunction } from './transforms/api.ts';
 export { vmap } from './transforms/vmap.ts';
-export { treeFlatten, treeUnflatten, treeMap, treeMapWithPath, treeReduce } from './transforms/tree.ts';
+export { treeFlatten, treeUnflatten, treeMap, treeMapWithPath, treeReduce, treeMerge } from './transforms/tree.ts';
 export { compile, type CompileOptions } from './transforms/compile.ts';
 export { exportToDot } from './ir/dot.ts';
 export { setDebug, type DebugOptions } from './core/debug.ts';
 export {
-  save, load, savez, savezCompressed, saveSafetensors, loadSafetensors, loadNpy, loadNpz, FormatError,
+  save, load, savez, savezCompressed, saveSafetensors, loadSafetensors, loadNpy, loadNpz, FormatError, saveGguf, loadGguf,
   type LoadOptions, type FileFormat, type LoadSource, type SaveTarget,
 } from './io/index.ts';
 export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, convGeneral, type ConvPadding, type IntOrTuple } from './ops/conv.ts';
+export { sort, argsort, partition, argpartition, topk, searchsorted, median, type SearchsortedOptions } from './ops/sort.ts';
+export * as fast from './fast/index.ts';
+export { tensordot, inner, outer, kron, vecdot, addmm, blockMaskedMm, gatherMm, segmentedMm } from './ops/contract.ts';
+export { einsum, einsumPath } from './ops/einsum.ts';
+export {
+  diag, diagonal, trace, diff, asStrided, atleast1d, atleast2d, atleast3d, unflatten, broadcastArrays, countNonzero, divmod,
+  hamming, hanning, bartlett, blackman, convolve, hadamardTransform,
+} from './ops/misc.ts';
+export { logcumsumexp } from './ops/logcumsumexp.ts';
+export { view } from './ops/view.ts';
+export * as linalg from './linalg/index.ts';
+export { quantize, dequantize, quantizedMatmul, gatherQmm, type DequantizeOptions, type QuantMode } from './quant/index.ts';

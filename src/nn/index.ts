@@ -25,3 +25,4 @@ export {
 } from './layers/transformer.ts';
 export { RoPE, ALiBi, SinusoidalPositionalEncoding } from './layers/positional.ts';
 export { Upsample, upsampleNearest, upsampleLinear, upsampleCubic, type UpsampleOptions } from './layers/upsample.ts';
+export { QuantizedLinear, QuantizedEmbedding, quantize, type QuantizeConfig, type QuantizeModelOptions } from './layers/quantized.ts';

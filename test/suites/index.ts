@@ -24,5 +24,17 @@ import { convSuite } from './conv.suite.ts';
 import { nnSuite } from './nn.suite.ts';
 import { trainingSuite } from './training.suite.ts';
 import { externSuite } from './extern.suite.ts';
+import { lmserveSuite } from './lmserve.suite.ts';
+import { contractSuite } from './contract.suite.ts';
+import { miscSuite } from './misc.suite.ts';
+import { sortSuite } from './sort.suite.ts';
+import { surfaceSuite } from './surface.suite.ts';
+import { extrasSuite } from './extras.suite.ts';
+import { readmeSuite } from './readme.suite.ts';
+import { fastSuite } from './fast.suite.ts';
+import { linalgSuite } from './linalg.suite.ts';
+import { quantSuite } from './quant.suite.ts';
+import { lmSuite } from './lm.suite.ts';
+import { ggufSuite } from './gguf.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite, sortSuite, surfaceSuite, fastSuite, contractSuite, miscSuite, linalgSuite, quantSuite, lmserveSuite, extrasSuite, lmSuite, readmeSuite, ggufSuite];

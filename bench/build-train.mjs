@@ -1,2 +1,0 @@
-import { build } from 'esbuild';
-await build({ entryPoints: ['bench/train.ts'], bundle: true, format: 'esm', target: 'es2022', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['import', 'default'], nodePaths: ['bench/peers/node_modules'], external: ['webgpu', 'node:*', 'util', 'node-fetch', 'worker_threads', 'crypto', 'fs', 'path', 'module', 'url', 'os'], outfile: 'dist/bench-train/train.mjs', logLevel: 'warning', minify: true });
