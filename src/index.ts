@@ -94,3 +94,4 @@ export { logcumsumexp } from './ops/logcumsumexp.ts';
 export { view } from './ops/view.ts';
 export * as linalg from './linalg/index.ts';
 export { quantize, dequantize, quantizedMatmul, gatherQmm, type DequantizeOptions, type QuantMode } from './quant/index.ts';
+export * as fft from './fft/index.ts';

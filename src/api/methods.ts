@@ -1,4 +1,5 @@
 // Array methods mirroring MLX's (a.add(b), a.sum(0), a.T, ...), installed on MxArray.
+import { logcumsumexp } from '../ops/logcumsumexp.ts';
 import { MxArray } from '../core/array.ts';
 import type { StreamOpt } from '../core/device.ts';
 import type { DtypeLike } from '../core/dtype.ts';
@@ -61,6 +62,7 @@ declare module '../core/array.ts' {
     argmax(axis?: number | null, keepdims?: boolean, opts?: StreamOpt): MxArray;
     argmin(axis?: number | null, keepdims?: boolean, opts?: StreamOpt): MxArray;
     cumsum(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
+    logcumsumexp(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
     cumprod(axis?: number | null, reverse?: boolean, inclusive?: boolean, opts?: StreamOpt): MxArray;
     diag(k?: number, opts?: StreamOpt): MxArray;
     diagonal(offset?: number, axis1?: number, axis2?: number, opts?: StreamOpt): MxArray;
@@ -128,3 +130,6 @@ P.at = function (this: MxArray, ...k: I.IndexKey[]) { return I.at(this, k); };
 P.tolist = function (this: MxArray) { return tolist(this); };
 P.item = function (this: MxArray) { return item(this); };
 P.data = function (this: MxArray) { return data(this); };
+P.logcumsumexp = function (this: MxArray, ax?: number | null, rev?: boolean, inc?: boolean, o?: StreamOpt) {
+  return logcumsumexp(this, ax, rev, inc, o);
+};

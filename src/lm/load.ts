@@ -6,6 +6,7 @@ import { readFile } from '../io/fs.ts';
 import { toDtype } from '../core/dtype.ts';
 import { modelFromConfig, type CausalLM, type Config } from './models/index.ts';
 import { Tokenizer } from './tokenizer.ts';
+import { ggufSourceBytes, loadGgufModel } from './gguf.ts';
 
 type MxArray = mx.MxArray;
 
@@ -26,6 +27,8 @@ export interface LoadModelOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Load weights without checking names and shapes (default false: strict). */
   lax?: boolean;
+  /** GGUF only: keep Q4_0/Q4_1/Q4_K/Q8_0 tensors quantized (QuantizedLinear, group 32) instead of dequantizing. */
+  quantized?: boolean;
 }
 
 /** What `loadModel` returns. */
@@ -133,13 +136,23 @@ function quantize(model: CausalLM, config: Config, weights: Record<string, MxArr
 /**
  * Loads a causal LM, its config and tokenizer from a folder (Deno/Node), a base URL, or a
  * FileMap. Reads config.json, model.safetensors or the sharded index, tokenizer.json,
- * tokenizer_config.json and chat_template.jinja; `dtype` casts floating weights.
+ * tokenizer_config.json and chat_template.jinja; `dtype` casts floating weights. A GGUF
+ * file (a path or URL ending in .gguf, its bytes, or a FileMap with one .gguf entry) gives
+ * the config and tokenizer from its metadata; `quantized` keeps its quantized tensors.
  * @example
  * const { model, tokenizer } = await loadModel('models/Qwen3-0.6B');
  * const text = await generate(model, tokenizer, 'Hello', { maxTokens: 20 });
+ * const q = await loadModel('models/qwen2.5-0.5b-instruct-q8_0.gguf', { quantized: true });
  */
-export async function loadModel(source: string | FileMap, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const f = filesOf(source);
+export async function loadModel(source: string | FileMap | Uint8Array | ArrayBuffer | Blob, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const gguf = await ggufSourceBytes(source);
+  if (gguf) {
+    const r = await loadGgufModel(gguf.bytes, options, gguf.where);
+    options.onProgress?.({ file: gguf.where, loaded: 1, total: 1 });
+    return r;
+  }
+  const folder = source as string | FileMap;
+  const f = filesOf(folder);
   if (!(await f.has('config.json'))) throw new Error(`[loadModel] No config.json in ${f.where}.`);
   const config = parseJson(await f.bytes('config.json'), 'config.json');
   const model = modelFromConfig(config);
@@ -170,7 +183,7 @@ export async function loadModel(source: string | FileMap, options: LoadModelOpti
   }
   model.eval();
   await mx.eval(model.parameters());
-  const tokenizer = await loadTokenizer(source, config, f);
+  const tokenizer = await loadTokenizer(folder, config, f);
   return { model, config, tokenizer };
 }
 

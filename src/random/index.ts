@@ -199,3 +199,4 @@ export function permutation(x: number | MxArray, axis = 0, opts?: RandomOpt): Mx
 }
 
 export { laplace } from './laplace.ts';
+export { multivariateNormal } from './mvn.ts';

@@ -51,7 +51,7 @@ export function markdown(rows: Row[]): string {
   const count = (s: Status) => rows.filter((r) => r.status === s).length;
   const out = [
     `Generated from the code by \`test/node/api.test.ts\` against MLX's documented Python API (${rows.length} names, MLX commit ${MLX.commit.slice(0, 10)}): ` +
-      `${count('implemented')} implemented, ${count('renamed')} under another name, ${count('explained')} not applicable (reason given), ${count('missing')} missing.`,
+      `${count('implemented')} implemented, ${count('renamed')} under another name, ${count('explained')} not provided (each with its reason), ${count('missing')} missing.`,
     '',
   ];
   for (const mod of [...new Set(rows.map((r) => r.module))]) {

@@ -80,6 +80,35 @@ export const extrasSuite = suite('extras', (t) => {
     assertThrows(() => mx.random.laplace([2], mx.int32), /\[random.laplace\] Can only generate floating types/);
   });
 
+  test('fft frequency helpers and shifts match NumPy; multivariateNormal; logcumsumexp method', async () => {
+    assertClose(await nums(mx.fft.fftfreq(4)), [0, 0.25, -0.5, -0.25]);
+    assertClose(await nums(mx.fft.fftfreq(5, 0.1)), [0, 2, 4, -4, -2], { rtol: 1e-6 });
+    assertClose(await nums(mx.fft.rfftfreq(5, 0.5)), [0, 0.4, 0.8], { rtol: 1e-6 });
+    const x = mx.arange(0, 10, 1, mx.int32).reshape(2, 5);
+    assertEqual(await mx.fft.fftshift(x, 1).tolist(), [[3, 4, 0, 1, 2], [8, 9, 5, 6, 7]]);
+    assertEqual(await mx.fft.fftshift(x).tolist(), [[8, 9, 5, 6, 7], [3, 4, 0, 1, 2]]);
+    assertEqual(await mx.fft.ifftshift(mx.fft.fftshift(x)).tolist(), await x.tolist());
+    assertThrows(() => mx.fft.fftfreq(0), /\[fft.fftfreq\] n must be a positive integer/);
+    const cov = mx.array([[2, 0.8], [0.8, 1]]);
+    const s = mx.random.multivariateNormal(mx.array([1, -1]), cov, [20000], mx.float32, { key: mx.random.key(9) });
+    assertEqual([...s.shape], [20000, 2]);
+    const v = await nums(s);
+    const n = v.length / 2;
+    let m0 = 0, m1 = 0;
+    for (let i = 0; i < n; i++) (m0 += v[2 * i]), (m1 += v[2 * i + 1]);
+    m0 /= n, m1 /= n;
+    let c00 = 0, c01 = 0, c11 = 0;
+    for (let i = 0; i < n; i++) {
+      const a = v[2 * i] - m0, b = v[2 * i + 1] - m1;
+      c00 += a * a, c01 += a * b, c11 += b * b;
+    }
+    const got = [m0, m1, c00 / n, c01 / n, c11 / n], want = [1, -1, 2, 0.8, 1];
+    got.forEach((g, i) => assert(Math.abs(g - want[i]) < 0.06, `moment ${i}: ${g} vs ${want[i]}`));
+    assertThrows(() => mx.random.multivariateNormal(mx.zeros([3]), mx.eye(2)), /\[random.multivariateNormal\] mean must be/);
+    const a = mx.array([0, 1, 2], mx.float32);
+    assertClose(await nums(a.logcumsumexp()), await nums(mx.logcumsumexp(a)));
+  });
+
   test('synchronize, deviceCount and deviceInfo', async (ctx) => {
     const y = mx.exp(mx.ones([64]));
     const done = mx.asyncEval(y);
