@@ -6,7 +6,7 @@ const common = {
   nodePaths: ['bench/peers/node_modules'], logLevel: 'warning', minify: true,
   external: ['webgpu', 'node:*', 'util', 'node-fetch', 'worker_threads', 'crypto', 'fs', 'path', 'module', 'url', 'os'],
 };
-for (const name of ['ops', 'kernels', 'lm', 'train']) {
+for (const name of ['ops', 'kernels', 'lm', 'train', 'profile']) {
   await build({ ...common, entryPoints: [`bench/${name}.ts`], outfile: `dist/gpu/${name}.mjs` });
 }
 console.log('built dist/gpu/{ops,kernels,lm,train}.mjs');

@@ -17,7 +17,7 @@ const overallMs = Number(process.env.WEBMLX_CHROMIUM_TIMEOUT_S || 1200) * 1000;
 const caseMs = Number(process.env.WEBMLX_CASE_TIMEOUT_MS || 60_000);
 // Exactly the flags verified in docs/environment.md (SwiftShader behind WebGPU).
 // disable_workgroup_init: SwiftShader's compile time grows with zero-initialised workgroup
-// memory (7 s for 16 KB); webmlx's kernels write workgroup memory before reading it
+// memory (7 s for 16 KB); webmlx's kernels initialise the workgroup memory they read
 const ARGS = process.env.WEBMLX_CHROMIUM_ARGS?.split(/\s+/).filter(Boolean) ?? [
   '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader',
   '--enable-dawn-features=disable_workgroup_init',

@@ -20,6 +20,11 @@ fn reduce_sg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   if (g >= rd_rows() * chunks) {
     return;
   }
+  // the slot counter starts at zero explicitly (runners may skip workgroup zero-init)
+  if (lid.x == 0u) {
+    atomicStore(&rd_slots, 0u);
+  }
+  workgroupBarrier();
   let row = g / chunks;
   let start = (g % chunks) * rd_chunk();
   let end = min(start + rd_chunk(), rd_len());

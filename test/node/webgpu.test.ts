@@ -11,7 +11,7 @@ import { acquireGpu, GpuErrorGuard, type GpuSetup } from '../harness/webgpu.ts';
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 Object.assign(globalThis, globals);
 // disable_workgroup_init: SwiftShader's compile time grows with zero-initialised workgroup
-// memory (7 s for a 16 KB kernel, 22 ms without); webmlx's kernels never read it unwritten
+// memory (7 s for a 16 KB kernel, 22 ms without); webmlx's kernels initialise what they read
 const gpu = create(['backend=vulkan', 'enable-dawn-features=disable_workgroup_init']);
 // vitest runs this module inside a function: pin the GPU object, or its collection aborts dawn.node.
 (globalThis as { __mxDawnGpu?: GPU }).__mxDawnGpu = gpu;

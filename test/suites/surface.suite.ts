@@ -40,6 +40,21 @@ export const surfaceSuite = suite('surface', (t) => {
     } else assert(lines.some((l) => /cpu/.test(l) && /exp/.test(l)), lines.join('\n').slice(0, 400));
   });
 
+  test('setDebug({timeKernels}) reports each kernel\'s GPU time, or that the adapter cannot', async (ctx) => {
+    const lines: string[] = [];
+    mx.setDebug({ timeKernels: true, log: (m) => lines.push(m) });
+    try {
+      await mx.eval(mx.sum(mx.exp(mx.arange(0, 5000, 1, mx.float32))));
+    } finally {
+      mx.setDebug({ timeKernels: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') {
+      const timed = lines.filter((l) => /^\[gpu time\] .*: [\d.]+ us \(\d+x\d+ workgroups\)/.test(l));
+      const none = lines.some((l) => /no timestamp-query feature/.test(l));
+      assert(timed.length >= 1 || none, lines.join('\n'));
+    }
+  });
+
   test('malformed files raise FormatError naming the format', async () => {
     await assertRejects(() => mx.loadNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])), /npy/);
     let err: unknown = null;

@@ -153,8 +153,14 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
   const ubuf = ctx.pool.takeUniform(prm.byteLength);
   dev.queue.writeBuffer(ubuf, 0, prm);
   const enc = dev.createCommandEncoder({ label: 'mx run' });
-  const pass = enc.beginComputePass({ label: 'mx run' });
+  // with setDebug({timeKernels}) each dispatch gets its own pass with timestamps
+  const timing = debugState.timeKernels && ctx.features.timestampQuery ? timestamps(dev, ds.length) : null;
+  let pass: GPUComputePassEncoder | null = timing ? null : enc.beginComputePass({ label: 'mx run' });
   ds.forEach((d, i) => {
+    if (timing) {
+      pass?.end();
+      pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: timing.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+    }
     const entries: GPUBindGroupEntry[] = [
       { binding: 0, resource: { buffer: ubuf, offset: i * stride, size: bindSize } },
       { binding: 1, resource: { buffer: d.output } },
@@ -162,15 +168,43 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
       ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
     ];
     const bg = dev.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outs(d)).group, entries, label: d.label });
-    pass.setPipeline(pipes[i]);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+    pass!.setPipeline(pipes[i]);
+    pass!.setBindGroup(0, bg);
+    pass!.dispatchWorkgroups(d.groups[0], d.groups[1]);
   });
-  pass.end();
+  pass?.end();
+  if (timing) timing.resolve(enc);
   dev.queue.submit([enc.finish()]);
+  if (timing) {
+    const ns = await timing.read();
+    ds.forEach((d, i) => debugState.log(`[gpu time] ${d.label}: ${(Number(ns[2 * i + 1] - ns[2 * i]) / 1e3).toFixed(1)} us (${d.groups[0]}x${d.groups[1]} workgroups)`));
+  } else if (debugState.timeKernels) debugState.log('[gpu time] this adapter has no timestamp-query feature; kernels are not timed');
   const errors = close();
   ctx.pool.putUniform(ubuf);
   const err = await errors;
   if (err) throw new Error(`[gpu] WebGPU error while running ${ds.map((d) => d.label).join(', ')}: ${err}`);
   ctx.check(`running ${describe(nodes)}`);
+}
+
+/** A query set for n dispatches (begin and end each) and its readback. */
+function timestamps(dev: GPUDevice, n: number): { set: GPUQuerySet; resolve(enc: GPUCommandEncoder): void; read(): Promise<BigUint64Array> } {
+  const set = dev.createQuerySet({ type: 'timestamp', count: 2 * n });
+  const bytes = 16 * n;
+  const res = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const out = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  return {
+    set,
+    resolve(enc) {
+      enc.resolveQuerySet(set, 0, 2 * n, res, 0);
+      enc.copyBufferToBuffer(res, 0, out, 0, bytes);
+    },
+    async read() {
+      await out.mapAsync(GPUMapMode.READ);
+      const v = new BigUint64Array(out.getMappedRange().slice(0));
+      out.unmap();
+      for (const b of [res, out]) b.destroy();
+      set.destroy();
+      return v;
+    },
+  };
 }

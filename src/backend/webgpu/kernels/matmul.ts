@@ -12,6 +12,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray): Realized {
   const M = n.shape[nd - 2], N = n.shape[nd - 1], K = a.shape[nd - 1];
   const batch = sizeOf(n.shape.slice(0, nd - 2));
   const A = accType(n.dtype);
+  if (M <= 8 && A === 'f32' && K > 0) return gemvNode(cx, n, M, N, K, batch);
   const out = cx.storage(wideOf(n.dtype), n.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
@@ -25,5 +26,21 @@ export function matmulNode(cx: BuildCtx, n: MxArray): Realized {
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
   k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  out[(b * ${pm} + m) * ${pn} + n] = ${wideBits(n.dtype, fromAcc(n.dtype, 'v'))};\n}`);
   cx.push(k.build('matmul', 'matmul_main', out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
+}
+
+/** Few rows (decode): one workgroup per output column reads B along K (shaders/gemv.wgsl). */
+function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number): Realized {
+  const [a, b] = n._node!.inputs;
+  const out = cx.storage(wideOf(n.dtype), n.size, 'matmul');
+  const { k, g } = cx.kernel('matmul.gemv');
+  const P = k.p;
+  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
+  for (const [name, v] of [['rows', pm], ['n', pn], ['k', pk], ['batch', P.u32(batch)]] as const) k.emit(`fn gv_${name}() -> u32 {\n  return ${v};\n}`);
+  const fa = g.fnOf(a), fb = g.fnOf(b);
+  k.emit(`fn gv_a(b: u32, m: u32, k: u32) -> f32 {\n  if (m >= ${pm}) {\n    return 0.0;\n  }\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
+  k.emit(`fn gv_b(b: u32, k: u32, n: u32) -> f32 {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
+  k.emit(`fn gv_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pm} + m) * ${pn} + n] = ${wideBits(n.dtype, fromAcc(n.dtype, 'v'))};\n}`);
+  cx.push(k.build('gemv', 'gemv_main', out.gpu!.buffer, grid(batch * N, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
   return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
 }
