@@ -78,3 +78,82 @@ fn qmv_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
     }
   }
 }
+
+// The same product for 2, 4 and 8 bits, where no value straddles two words: each word is
+// decoded in place and every row's partial sums live in two vec4s, so no per-thread arrays
+// are indexed at run time (on GPUs those spill to slow local memory).
+fn qmv_x4(b: u32, m0: u32, k: u32, rows: u32) -> vec4<f32> {
+  return vec4<f32>(select(0.0, qm_x(b, m0, k), m0 < rows), select(0.0, qm_x(b, m0 + 1u, k), m0 + 1u < rows),
+                   select(0.0, qm_x(b, m0 + 2u, k), m0 + 2u < rows), select(0.0, qm_x(b, m0 + 3u, k), m0 + 3u < rows));
+}
+
+var<workgroup> qp_lo: array<vec4<f32>, 64>;
+var<workgroup> qp_hi: array<vec4<f32>, 64>;
+
+@compute @workgroup_size(64)
+fn qmv_pow2(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let blocks = qm_blocks();
+  if (g >= qm_batch() * blocks) {
+    return;
+  }
+  let b = g / blocks;
+  let lane = lid.x % QLANES;
+  let n = (g % blocks) * QCOLS + lid.x / QLANES;
+  let QB = qm_bits();
+  let rows = qm_rows();
+  let wide = rows > 4u;
+  let per = 32u / QB;
+  let mask = (1u << QB) - 1u;
+  var lo = vec4<f32>(0.0);
+  var hi = vec4<f32>(0.0);
+  if (n < qm_cols()) {
+    let packs = qm_packs();
+    for (var p = lane; p < packs; p += QLANES) {
+      var dlo = vec4<f32>(0.0);
+      var slo = vec4<f32>(0.0);
+      var dhi = vec4<f32>(0.0);
+      var shi = vec4<f32>(0.0);
+      for (var j = 0u; j < QB; j++) {
+        let w = qm_word(b, n, p * QB + j);
+        for (var v = 0u; v < per; v++) {
+          let q = qm_val((w >> (v * QB)) & mask);
+          let k = p * 32u + j * per + v;
+          let xl = qmv_x4(b, 0u, k, rows);
+          dlo += q * xl;
+          slo += xl;
+          if (wide) {
+            let xh = qmv_x4(b, 4u, k, rows);
+            dhi += q * xh;
+            shi += xh;
+          }
+        }
+      }
+      let sb = qm_sb(b, n, p);
+      lo += sb.x * dlo + sb.y * slo;
+      hi += sb.x * dhi + sb.y * shi;
+    }
+  }
+  qp_lo[lid.x] = lo;
+  qp_hi[lid.x] = hi;
+  workgroupBarrier();
+  for (var s = QLANES / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) {
+      qp_lo[lid.x] += qp_lo[lid.x + s];
+      qp_hi[lid.x] += qp_hi[lid.x + s];
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u && n < qm_cols()) {
+    for (var m = 0u; m < rows; m++) {
+      var v: f32;
+      if (m < 4u) {
+        v = qp_lo[lid.x][m];
+      } else {
+        v = qp_hi[lid.x][m - 4u];
+      }
+      qm_store(b, m, n, v);
+    }
+  }
+}

@@ -131,7 +131,9 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs): Re
     k.emit(fn('qm_packs', '', 'u32', `  return ${p.u32(K / 32)};`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
     k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${p.u32(a.q.groupSize)});`));
-    cx.push(k.build('quant_gemv', 'qmv_main', st.gpu!.buffer, grid(P * blocks, maxDim)));
+    // 2, 4 and 8 bits decode word by word without per-thread arrays
+    const entry = 32 % a.q.bits === 0 ? 'qmv_pow2' : 'qmv_main';
+    cx.push(k.build('quant_gemv', entry, st.gpu!.buffer, grid(P * blocks, maxDim)));
   } else {
     const tm = Math.ceil(M / 32), tn = Math.ceil(N / 32);
     const consts: [string, string][] = [['m', pM], ['n', pN], ['k', pK], ['tiles_m', p.u32(tm)], ['tiles_n', p.u32(tn)]];
