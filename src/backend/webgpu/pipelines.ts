@@ -2,7 +2,10 @@
 // requests for the same source share one compilation.
 
 export class PipelineCache {
-  private cache = new Map<string, Promise<GPUComputePipeline>>();
+  // keyed by the module source first: assembled sources are shared string objects whose
+  // hash V8 keeps, so a lookup does not rehash (or copy) tens of KB per dispatch
+  private cache = new Map<string, Map<string, Promise<GPUComputePipeline>>>();
+  private count = 0;
   private layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
 
   constructor(private readonly device: GPUDevice) {}
@@ -27,18 +30,23 @@ export class PipelineCache {
   }
 
   get size(): number {
-    return this.cache.size;
+    return this.count;
   }
 
   /** The pipeline for `code` (compiled once); errors name `label` and quote the compiler. */
   get(code: string, entryPoint: string, label: string, inputs: number, outputs = 1): Promise<GPUComputePipeline> {
-    const key = `${entryPoint}/${inputs}/${outputs}\n${code}`;
-    let p = this.cache.get(key);
+    let byEntry = this.cache.get(code);
+    if (!byEntry) this.cache.set(code, (byEntry = new Map()));
+    const key = `${entryPoint}/${inputs}/${outputs}`;
+    let p = byEntry.get(key);
     if (!p) {
       p = this.create(code, entryPoint, label, inputs, outputs);
-      this.cache.set(key, p);
+      byEntry.set(key, p);
+      this.count++;
       // a failed compile is not cached, so a fixed device or source can retry
-      p.catch(() => this.cache.delete(key));
+      p.catch(() => {
+        if (byEntry!.delete(key)) this.count--;
+      });
     }
     return p;
   }

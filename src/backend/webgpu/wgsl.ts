@@ -117,17 +117,23 @@ function libraryFor(code: string): { directives: string[]; text: string } {
 
 // Kernels repeat across steps (same generated hooks, new parameter values), so finished
 // modules are remembered by their source; the cap bounds memory for shape-varied graphs.
-const assembled = new Map<string, string>();
+const assembled = new Map<string, Map<string, string>>();
+let assembledCount = 0;
 const ASSEMBLED_MAX = 4096;
 
 /** A complete module: generated hook code, then the template, then reached library code. */
 export function assemble(generated: string, template: string): string {
-  const key = `${template}\n${generated}`;
-  let code = assembled.get(key);
+  let byGen = assembled.get(template);
+  if (!byGen) assembled.set(template, (byGen = new Map()));
+  let code = byGen.get(generated);
   if (code === undefined) {
     code = assembleNew(generated, template);
-    if (assembled.size >= ASSEMBLED_MAX) assembled.delete(assembled.keys().next().value!);
-    assembled.set(key, code);
+    if (assembledCount >= ASSEMBLED_MAX) {
+      for (const m of assembled.values()) m.clear();
+      assembledCount = 0;
+    }
+    byGen.set(generated, code);
+    assembledCount++;
   }
   return code;
 }
