@@ -17,6 +17,8 @@ export function sizeClass(n: number): number {
 class FreeLists {
   private lists = new Map<number, GPUBuffer[]>();
   bytes = 0;
+  /** Counts destroyed buffers, so caches of objects that reference buffers can drop them. */
+  destroyed = 0;
   take(size: number): GPUBuffer | undefined {
     const l = this.lists.get(size);
     const b = l?.pop();
@@ -40,6 +42,7 @@ class FreeLists {
         l.splice(i, 1);
         this.bytes -= b.size;
         b.destroy();
+        this.destroyed++;
       }
       if (this.bytes <= limit) break;
     }
@@ -55,6 +58,11 @@ export class BufferPool {
   private inFlight = new Set<GPUBuffer>();
 
   constructor(private readonly device: GPUDevice, private readonly maxSize: number) {}
+
+  /** Changes whenever a buffer is destroyed (bind groups naming it are then stale). */
+  get generation(): number {
+    return this.storage.destroyed + this.staging.destroyed + this.uniforms.destroyed;
+  }
 
   /** Bytes of free buffers held for reuse. */
   cachedBytes(): number {

@@ -161,13 +161,7 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
       pass?.end();
       pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: timing.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
     }
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: ubuf, offset: i * stride, size: bindSize } },
-      { binding: 1, resource: { buffer: d.output } },
-      ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
-      ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
-    ];
-    const bg = dev.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outs(d)).group, entries, label: d.label });
+    const bg = bindGroup(ctx, d, ubuf, i * stride, bindSize, outs(d));
     pass!.setPipeline(pipes[i]);
     pass!.setBindGroup(0, bg);
     pass!.dispatchWorkgroups(d.groups[0], d.groups[1]);
@@ -207,4 +201,38 @@ function timestamps(dev: GPUDevice, n: number): { set: GPUQuerySet; resolve(enc:
       return v;
     },
   };
+}
+
+// Bind groups are cached by the buffers they name: a decode step re-runs the same kernels
+// over the same pooled buffers, and creating hundreds of bind groups per step dominated the
+// encoding time. The cache is dropped whenever the pool destroys a buffer.
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 1;
+const idOf = (b: GPUBuffer): number => {
+  let id = bufferIds.get(b);
+  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  return id;
+};
+const groups = new WeakMap<GpuContext, { generation: number; map: Map<string, GPUBindGroup> }>();
+const GROUPS_MAX = 16384;
+
+function bindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: number, size: number, outs: number): GPUBindGroup {
+  let c = groups.get(ctx);
+  const gen = ctx.pool.generation;
+  if (!c || c.generation !== gen || c.map.size >= GROUPS_MAX) groups.set(ctx, (c = { generation: gen, map: new Map() }));
+  let key = `${d.inputs.length}/${outs}|${idOf(ubuf)}:${offset}:${size}|${idOf(d.output)}`;
+  for (const b of d.inputs) key += `,${idOf(b)}`;
+  for (const b of d.extraOutputs ?? []) key += `;${idOf(b)}`;
+  let bg = c.map.get(key);
+  if (!bg) {
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: ubuf, offset, size } },
+      { binding: 1, resource: { buffer: d.output } },
+      ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
+      ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
+    ];
+    bg = ctx.device.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outs).group, entries, label: d.label });
+    c.map.set(key, bg);
+  }
+  return bg;
 }
