@@ -4,7 +4,7 @@ import './backend/cpu/index.ts';
 import './backend/webgpu/index.ts';
 import { MxArray } from './core/array.ts';
 import { type Dtype, type DtypeLike, toDtype, promoteTypes } from './core/dtype.ts';
-import { evalArrays } from './ir/eval.ts';
+import { evalArrays, evalWith } from './ir/eval.ts';
 
 export { MxArray } from './core/array.ts';
 export {
@@ -48,12 +48,14 @@ export const evaluate = evalArrays;
 export { evalArrays as eval };
 
 /**
- * Starts evaluating without waiting; await the returned promise when needed.
+ * Starts evaluating without waiting: the promise resolves once the work is submitted to
+ * the GPU (not finished), so the next step's graph can be built and encoded while the GPU
+ * runs. GPU errors of that work are thrown by the next evaluation or readback.
  * @example
  * const done = mx.asyncEval(y); ...; await done;
  */
 export function asyncEval(...arrays: unknown[]): Promise<void> {
-  return evalArrays(...arrays);
+  return evalWith({ wait: false }, arrays);
 }
 
 /**

@@ -5,6 +5,11 @@ import { MxArray, type Realized } from '../core/array.ts';
 import type { DeviceType } from '../core/device.ts';
 import { externOnCpu, type ExternParams } from './extern.ts';
 
+/** How an evaluation waits: `wait: false` (asyncEval) returns once the GPU work is submitted. */
+export interface RunOptions {
+  wait: boolean;
+}
+
 /** What a backend sees: nodes in topological order, all on its device. */
 export interface Backend {
   /**
@@ -12,7 +17,7 @@ export interface Backend {
    * results that `needed` lists must be put into `env`, each holding one reference
    * (`storage.retain()`) that the caller drops when done.
    */
-  run(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>): Promise<void>;
+  run(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>, opts?: RunOptions): Promise<void>;
 }
 
 const backends: Partial<Record<DeviceType, Backend>> = {};
@@ -71,10 +76,15 @@ export function evalsDone(): Promise<void> {
  * await mx.eval(y);
  */
 export function evalArrays(...arrays: unknown[]): Promise<void> {
+  return evalWith({ wait: true }, arrays);
+}
+
+/** @internal evalArrays with a choice of waiting for the GPU (asyncEval does not). */
+export function evalWith(opts: RunOptions, arrays: unknown[]): Promise<void> {
   const outs = collectArrays(arrays);
   for (const o of outs) if (o._disposed) throw new Error('[eval] Cannot evaluate a disposed array.');
   // evaluations run one after another so shared nodes are computed once
-  const p = evalChain.then(() => runEval(outs));
+  const p = evalChain.then(() => runEval(outs, opts));
   evalChain = p.catch(() => {});
   return p;
 }
@@ -89,7 +99,7 @@ export function collectArrays(xs: unknown[], out: MxArray[] = []): MxArray[] {
   return out;
 }
 
-async function runEval(outs: MxArray[]): Promise<void> {
+async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
   const order = topoSort(outs);
   if (order.length === 0) return;
   for (const n of order) {
@@ -130,7 +140,7 @@ async function runEval(outs: MxArray[]): Promise<void> {
       const be = backends[s.dev];
       if (!be) throw new Error(`[eval] No backend for device '${s.dev}'.`);
       const before = new Set(env.keys());
-      await be.run(s.nodes, env, neededBy[i]);
+      await be.run(s.nodes, env, neededBy[i], opts);
       // hand-offs whose last reader has run are dropped now
       for (const [k, r] of [...env]) {
         if (!targets.has(k) && (lastUse.get(k) ?? -1) <= i && before.has(k)) {

@@ -56,6 +56,31 @@ export class GpuContext {
   /** Throws if the device is gone, naming what was attempted. */
   check(what: string): void {
     if (this.lost) throw new Error(`[gpu] ${what}: ${this.lost}`);
+    if (this.deferred) {
+      const e = this.deferred;
+      this.deferred = null;
+      throw e;
+    }
+  }
+
+  /** An error of work submitted without waiting (asyncEval), thrown by the next use. */
+  deferred: Error | null = null;
+  /** Error checks of submissions nobody waited for; readbacks settle them first. */
+  private unsettled = new Set<Promise<void>>();
+
+  /** Tracks a submission's error check without waiting for it. */
+  defer(check: Promise<Error | null>): void {
+    const p: Promise<void> = check.then((e) => {
+      if (e && !this.deferred) this.deferred = e;
+      this.unsettled.delete(p);
+    });
+    this.unsettled.add(p);
+  }
+
+  /** Waits for the error checks of earlier submissions, then throws the first error. */
+  async settle(what: string): Promise<void> {
+    if (this.unsettled.size) await Promise.all([...this.unsettled]);
+    this.check(what);
   }
 
   /** Inputs a kernel may bind besides its output. */

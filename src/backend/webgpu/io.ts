@@ -33,7 +33,7 @@ export function upload(ctx: GpuContext, s: Storage): void {
 export async function download(s: Storage, start = 0, end = s.nbytes): Promise<ArrayBuffer> {
   const ctx = currentContext();
   if (!ctx || !s.gpu) throw new Error('internal: reading back an array that has no GPU buffer');
-  ctx.check('reading an array back');
+  await ctx.settle('reading an array back');
   const nbytes = end - start;
   if (nbytes <= 0) return new ArrayBuffer(0);
   const size = Math.ceil(nbytes / 4) * 4;

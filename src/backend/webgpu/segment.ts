@@ -6,7 +6,7 @@ import type { Dtype } from '../../core/dtype.ts';
 import { Storage } from '../../core/memory.ts';
 import { debugState } from '../../core/debug.ts';
 import { contiguousStrides } from '../../core/shape.ts';
-import { realizedOf } from '../../ir/eval.ts';
+import { realizedOf, type RunOptions } from '../../ir/eval.ts';
 import { ExprGen } from './codegen.ts';
 import { getContext, openScopes, type GpuContext } from './context.ts';
 import { planSegment } from './fuse.ts';
@@ -79,7 +79,7 @@ function describe(nodes: MxArray[]): string {
   return ops.length > 6 ? `${ops.slice(0, 6).join(', ')}, ...` : ops.join(', ');
 }
 
-export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>): Promise<void> {
+export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>, opts: RunOptions = { wait: true }): Promise<void> {
   const ctx = await getContext();
   ctx.check(`running ${describe(nodes)}`);
   const inSeg = new Set(nodes);
@@ -120,7 +120,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
     if (debugState.logKernels) {
       for (const d of cx.dispatches) debugState.log(`[gpu] ${d.label}: ${d.groups[0]}x${d.groups[1]} workgroups\n${d.code}`);
     }
-    await encodeAndSubmit(ctx, cx, nodes);
+    await encodeAndSubmit(ctx, cx, nodes, opts.wait);
   } catch (e) {
     cx.dropAll();
     throw e;
@@ -135,7 +135,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   }
 }
 
-async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]): Promise<void> {
+async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[], wait: boolean): Promise<void> {
   const ds = cx.dispatches;
   if (ds.length === 0) return;
   const outs = (d: Dispatch) => 1 + (d.extraOutputs?.length ?? 0);
@@ -175,8 +175,13 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[]):
   } else if (debugState.timeKernels) debugState.log('[gpu time] this adapter has no timestamp-query feature; kernels are not timed');
   const errors = close();
   ctx.pool.putUniform(ubuf);
+  const labels = () => ds.map((d) => d.label).join(', ');
+  if (!wait) {
+    ctx.defer(errors.then((err) => (err ? new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`) : null)));
+    return;
+  }
   const err = await errors;
-  if (err) throw new Error(`[gpu] WebGPU error while running ${ds.map((d) => d.label).join(', ')}: ${err}`);
+  if (err) throw new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`);
   ctx.check(`running ${describe(nodes)}`);
 }
 
