@@ -28,6 +28,11 @@ export interface HostArray {
  */
 export interface ExternOp<A = unknown> {
   readonly name: string;
+  /**
+   * Whether the WebGPU kernel may read its inputs through fused elementwise producers
+   * (recomputed at each read); otherwise only view chains fuse into it.
+   */
+  readonly fuseElementwise?: boolean;
   /** The shape rule: outputs from inputs and attributes. Throws on bad input. */
   outputs(ins: Spec[], attrs: A): Spec[];
   /** The reference kernel: one Float64Array per output, rounded to its dtype on store. */

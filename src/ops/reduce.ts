@@ -9,7 +9,9 @@ import {
   astype, subtract, multiply, divide, exp, log, square, sqrt, where, isinf, logicalAnd, logicalNot,
   isclose, equal, isnan, logicalOr, add, stopGradient,
 } from './elementwise.ts';
-import { reshape, flatten } from './shape.ts';
+import { reshape, flatten, moveaxis } from './shape.ts';
+import { callExtern } from './extern.ts';
+import { SOFTMAX } from './softmax.ts';
 
 export type Axis = number | number[] | null | undefined;
 
@@ -122,6 +124,14 @@ export function softmax(a: ArrayInput, axis?: Axis, precise = false, opts?: Stre
   const x = isFloating(x0.dtype) ? x0 : astype(x0, float32, opts);
   void precise; // float16/bfloat16 already accumulate in float32 here
   if (x.size === 0) return x;
+  // one axis (the common case): the single-kernel op, with that axis moved last as a view
+  const axes = axis === undefined || axis === null ? null : typeof axis === 'number' ? [axis] : axis;
+  if (axes?.length === 1 || (axes === null && x.ndim === 1)) {
+    const ax = axes ? normAxis('softmax', axes[0], x.ndim) : 0;
+    const xt = ax === x.ndim - 1 ? x : moveaxis(x, ax, -1, opts);
+    const y = callExtern(SOFTMAX, [xt], null, resolveDevice(opts))[0];
+    return ax === x.ndim - 1 ? y : moveaxis(y, -1, ax, opts);
+  }
   const m = stopGradient(max(x, axis, true, opts), opts);
   const e = exp(subtract(x, m, opts), opts);
   return divide(e, sum(e, axis, true, opts), opts);

@@ -2,6 +2,7 @@
 // are materialized, and when each materialized value is last read.
 import type { MxArray } from '../../core/array.ts';
 import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
+import type { ExternParams } from '../../ir/extern.ts';
 
 export interface Plan {
   /** The nodes needed results depend on (the rest of the segment is skipped). */
@@ -13,6 +14,9 @@ export interface Plan {
   /** Per step: the materialized nodes it is the last reader of (directly or through inlined nodes). */
   frees: MxArray[][];
 }
+
+/** Extern kernels that accept fused elementwise producers (ExternOp.fuseElementwise). */
+const viewsOnlyOk = (n: MxArray): boolean => !!(n._node!.params as ExternParams).op.fuseElementwise;
 
 /** Inputs a node's kernel reads (a custom function's output only reads its last input). */
 const reads = (n: MxArray): MxArray[] => {
@@ -41,6 +45,14 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
   const nodes = all.filter((n) => needed.has(n) || live.has(n));
   const consumers = new Map<MxArray, number>();
   for (const n of nodes) for (const x of new Set(reads(n))) if (inSeg.has(x)) consumers.set(x, (consumers.get(x) ?? 0) + 1);
+  // a cheap elementwise value read by a few elementwise kernels is recomputed in each
+  // (GELU's x*1.5+0.5 feeds two branches): memory traffic costs more than the arithmetic
+  const elementwiseOnly = new Map<MxArray, boolean>();
+  for (const n of nodes) for (const x of new Set(reads(n))) {
+    const ok = fusable(n._node!.prim) && n._node!.prim !== 'concatenate';
+    elementwiseOnly.set(x, (elementwiseOnly.get(x) ?? true) && ok);
+  }
+  const cost = new Map<MxArray, number>();
   const inline = new Set<MxArray>();
   const leaves = new Map<MxArray, Set<MxArray>>();
   for (const n of nodes) {
@@ -57,7 +69,7 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
         const x = stack.pop()!;
         if (!inline.has(x)) continue;
         const xp = x._node!.prim;
-        if (xp === 'pad' || ((prim === 'matmul' || prim === 'extern') && !VIEW_PRIMS.has(xp))) inline.delete(x);
+        if (xp === 'pad' || ((prim === 'matmul' || (prim === 'extern' && !viewsOnlyOk(n))) && !VIEW_PRIMS.has(xp))) inline.delete(x);
         else stack.push(...reads(x));
       }
     }
@@ -70,7 +82,11 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
       union = new Set(ins.flatMap((x) => [...setOf(x)]));
     }
     leaves.set(n, union);
-    if (fusable(n._node!.prim) && consumers.get(n) === 1 && !needed.has(n)) inline.add(n);
+    const c = 1 + ins.reduce((t, x) => t + (inline.has(x) ? cost.get(x) ?? 1 : 0), 0);
+    cost.set(n, c);
+    const uses = consumers.get(n) ?? 0;
+    const shared = uses > 1 && uses <= 4 && c <= 8 && elementwiseOnly.get(n) === true;
+    if (fusable(n._node!.prim) && (uses === 1 || shared) && !needed.has(n)) inline.add(n);
   }
   const steps = nodes.filter((n) => !inline.has(n));
   const lastUse = new Map<MxArray, number>();

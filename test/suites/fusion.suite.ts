@@ -1,0 +1,99 @@
+// The compiler's dispatch and submit counts for known graphs (issue #3): a GELU chain is
+// one kernel and one submit, softmax(x @ w + b) at most three kernels; fused and compiled
+// results equal the CPU reference.
+import * as mx from '../../src/index.ts';
+import { suite } from '../harness/suite.ts';
+import { assert, assertClose } from '../harness/assert.ts';
+import { onDevice, nums } from './common.ts';
+
+/** Kernels (from setDebug) and queue submits of evaluating `f()`'s outputs on the GPU. */
+async function counts(f: () => mx.MxArray[]): Promise<{ kernels: string[]; submits: number; out: mx.MxArray[] }> {
+  const dev = mx.gpu.device!;
+  const q = dev.queue as GPUQueue & { submit: GPUQueue['submit'] };
+  const orig = q.submit;
+  let submits = 0;
+  q.submit = function (this: GPUQueue, cbs: Iterable<GPUCommandBuffer>) {
+    submits++;
+    return orig.call(this, cbs);
+  } as GPUQueue['submit'];
+  const kernels: string[] = [];
+  mx.setDebug({ logKernels: true, log: (m) => kernels.push(m.split('\n')[0]) });
+  try {
+    const out = f();
+    await mx.eval(...out);
+    return { kernels, submits, out };
+  } finally {
+    mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    q.submit = orig;
+  }
+}
+
+const gelu = (x: mx.MxArray) => {
+  const t = mx.add(mx.multiply(x, 1.5), 0.5);
+  return mx.multiply(mx.multiply(mx.multiply(t, 0.5), mx.add(1, mx.erf(mx.divide(t, Math.SQRT2)))), x);
+};
+
+export const fusionSuite = suite('fusion', (t) => {
+  const test = onDevice(t);
+
+  test('a GELU chain on one array is one kernel and one submit', async (ctx) => {
+    const x = mx.random.uniform(-2, 2, [4099], mx.float32, { key: mx.random.key(1) });
+    await mx.eval(x);
+    const ref = await nums(gelu(x.astype(mx.float32, { stream: mx.cpu })));
+    if (ctx.device !== 'gpu') {
+      assertClose(await nums(gelu(x)), ref, { rtol: 1e-5, atol: 1e-6 });
+      return;
+    }
+    const { kernels, submits, out } = await counts(() => [gelu(x)]);
+    assert(kernels.length === 1 && submits === 1, `kernels: ${kernels.join('; ')}; submits ${submits}`);
+    assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  test('softmax(x @ w + b) takes at most 3 kernels and matches the CPU', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const x = mx.random.normal([37, 29], mx.float32, 0, 1, { key: k(2) });
+    const w = mx.random.normal([29, 101], mx.float32, 0, 1, { key: k(3) });
+    const b = mx.random.normal([101], mx.float32, 0, 1, { key: k(4) });
+    await mx.eval(x, w, b);
+    const f = () => [mx.softmax(mx.add(mx.matmul(x, w), b), -1)];
+    const ref = await nums(mx.softmax(mx.add(mx.matmul(x, w, { stream: mx.cpu }), b, { stream: mx.cpu }), -1, false, { stream: mx.cpu }));
+    if (ctx.device !== 'gpu') {
+      assertClose(await nums(f()[0]), ref, { rtol: 1e-5, atol: 1e-7 });
+      return;
+    }
+    const { kernels, submits, out } = await counts(f);
+    assert(kernels.length <= 3 && submits === 1, `kernels: ${kernels.join('; ')}; submits ${submits}`);
+    assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-7 });
+  });
+
+  test('compiled and eager results are bitwise equal; softmax over other axes and its gradient', async () => {
+    const x = mx.random.normal([6, 5, 7], mx.float32, 0, 1, { key: mx.random.key(5) });
+    await mx.eval(x);
+    const f = (a: mx.MxArray) => mx.add(gelu(a), mx.softmax(a, 1));
+    const eager = await nums(f(x));
+    const compiled = await nums(mx.compile(f)(x));
+    assert(eager.every((v, i) => Object.is(v, compiled[i])), 'compiled == eager bitwise');
+    for (const ax of [0, 1, 2]) {
+      const s = await nums(mx.softmax(x, ax));
+      const xv = await nums(x);
+      const [A, B, C] = [6, 5, 7];
+      const ref: number[] = new Array(xv.length);
+      const at = (i: number, j: number, l: number) => (i * B + j) * C + l;
+      for (let i = 0; i < A; i++) for (let j = 0; j < B; j++) for (let l = 0; l < C; l++) {
+        let m = -Infinity, z = 0;
+        const idx = (q: number) => (ax === 0 ? at(q, j, l) : ax === 1 ? at(i, q, l) : at(i, j, q));
+        const n = [A, B, C][ax];
+        for (let q = 0; q < n; q++) m = Math.max(m, xv[idx(q)]);
+        for (let q = 0; q < n; q++) z += Math.exp(xv[idx(q)] - m);
+        ref[at(i, j, l)] = Math.exp(xv[at(i, j, l)] - m) / z;
+      }
+      assertClose(s, ref, { rtol: 1e-5, atol: 1e-7 });
+    }
+    // d/dx sum(softmax(x) * c) = s * (c - sum(c * s))
+    const c = mx.arange(0, 7, 1, mx.float32);
+    const g = await nums(mx.grad((a: mx.MxArray) => mx.sum(mx.multiply(mx.softmax(a, -1), c)))(x));
+    const s = mx.softmax(x, -1);
+    const want = await nums(mx.multiply(s, mx.subtract(c, mx.sum(mx.multiply(c, s), -1, true))));
+    assertClose(g, want, { rtol: 1e-5, atol: 1e-6 });
+  });
+});
