@@ -6,6 +6,7 @@ import * as dx from '../../src/data/index.ts';
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertRejects, assertThrows } from '../harness/assert.ts';
 import { onDevice, nums } from './common.ts';
+import media from '../fixtures/opt_media.gen.ts';
 
 export const surfaceSuite = suite('surface', (t) => {
   const test = onDevice(t);
@@ -150,5 +151,38 @@ export const surfaceSuite = suite('surface', (t) => {
     const mean = await nums(mx.mean(frames.astype(mx.float32), [1, 2]));
     const expect = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
     expect.forEach((rgb, i) => rgb.forEach((v, k) => assert(Math.abs(mean[i * 4 + k] - v) < 40, `frame ${i} channel ${k}: ${mean[i * 4 + k]} vs ${v}`)));
+  });
+
+  test('data: the page\'s own decoders (createImageBitmap/ImageDecoder, Web Audio) agree with the built-in ones', async (ctx) => {
+    if (ctx.runtime !== 'chromium') return;
+    const b64 = (x: string) => Uint8Array.from(atob(x), (c) => c.charCodeAt(0));
+    const bad: string[] = [];
+    // rgb8.png splits its IDAT around a text chunk, which browsers refuse (the built-in
+    // decoder accepts it); canvases store premultiplied alpha, so colours of translucent
+    // pixels may differ by rounding and those of transparent ones are lost
+    for (const f of media.filter((m) => m.kind === 'png' && m.name !== 'rgb8.png')) {
+      const bytes = b64(f.b64);
+      const a = await dx.decodeImage(bytes, 'platform').catch((e: Error) => (bad.push(`${f.name}: ${e.message}`), null));
+      if (!a) continue;
+      const b = await dx.decodeImage(bytes, 'builtin');
+      const ca = dx.convertChannels(a, 4), cb = dx.convertChannels(b, 4);
+      assertEqual([ca.width, ca.height], [cb.width, cb.height]);
+      let diff = 0;
+      for (let i = 0; i < ca.data.length; i++) {
+        const alpha = cb.data[i - (i % 4) + 3];
+        if (i % 4 === 3 || alpha === 255) diff = Math.max(diff, Math.abs(ca.data[i] - cb.data[i]));
+        else if (alpha > 0) diff = Math.max(diff, Math.abs(ca.data[i] - cb.data[i]) > 2 ? 99 : 0);
+      }
+      if (diff > 0) bad.push(`${f.name}: max difference ${diff}`);
+    }
+    assert(bad.length === 0, bad.join('; '));
+    const jpg = media.find((m) => m.name === 'color444_rst.jpg')!;
+    const [pj, bj] = [await dx.decodeImage(b64(jpg.b64), 'platform'), await dx.decodeImage(b64(jpg.b64), 'builtin')];
+    const [qa, qb] = [dx.convertChannels(pj, 3).data, dx.convertChannels(bj, 3).data];
+    const err = qa.reduce((t, v, i) => t + Math.abs(v - qb[i]), 0) / qa.length;
+    assert(qa.length === qb.length && err < 4, `JPEG platform vs built-in mean abs difference ${err}`);
+    const wav = media.find((m) => m.name === 'pcm16.wav')!;
+    const { audio, sampleRate } = await dx.loadAudio(b64(wav.b64));
+    assert(sampleRate > 0 && audio.shape[0] > 0, 'WAV decodes in the page');
   });
 });
