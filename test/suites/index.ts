@@ -32,6 +32,7 @@ import { surfaceSuite } from './surface.suite.ts';
 import { extrasSuite } from './extras.suite.ts';
 import { readmeSuite } from './readme.suite.ts';
 import { fusionSuite } from './fusion.suite.ts';
+import { lmmoreSuite } from './lmmore.suite.ts';
 import { fastSuite } from './fast.suite.ts';
 import { linalgSuite } from './linalg.suite.ts';
 import { quantSuite } from './quant.suite.ts';
@@ -39,4 +40,4 @@ import { lmSuite } from './lm.suite.ts';
 import { ggufSuite } from './gguf.suite.ts';
 import { lmggufSuite } from './lmgguf.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite, sortSuite, surfaceSuite, fastSuite, contractSuite, miscSuite, linalgSuite, quantSuite, lmserveSuite, extrasSuite, lmSuite, readmeSuite, ggufSuite, lmggufSuite, fusionSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite, sortSuite, surfaceSuite, fastSuite, contractSuite, miscSuite, linalgSuite, quantSuite, lmserveSuite, extrasSuite, lmSuite, readmeSuite, ggufSuite, lmggufSuite, fusionSuite, lmmoreSuite];
