@@ -1,6 +1,7 @@
 // Per-layer key/value caches for generation: a growing cache written in place with
 // sliceUpdate, a rotating one bounded by maxKvSize, and prompt-cache files (safetensors).
 import * as mx from '../index.ts';
+import { QuantizedKVCache } from './qcache.ts';
 
 type MxArray = mx.MxArray;
 
@@ -168,6 +169,10 @@ export interface PromptCacheOptions {
   maxKvSize?: number;
   /** Tokens a rotating cache always keeps at the start (default 4, as MLX-LM). */
   keep?: number;
+  /** Store keys/values quantized with this many bits (a QuantizedKVCache). */
+  kvBits?: number;
+  /** The quantization group size along the head dimension (default 64). */
+  kvGroupSize?: number;
 }
 
 /**
@@ -177,6 +182,10 @@ export interface PromptCacheOptions {
  * const cache = makePromptCache(model, { maxKvSize: 1024 });
  */
 export function makePromptCache(model: { numLayers: number; makeCache?: () => Cache[] }, opts: PromptCacheOptions = {}): Cache[] {
+  if (opts.kvBits !== undefined) {
+    if (opts.maxKvSize !== undefined) throw new Error('[makePromptCache] kvBits and maxKvSize cannot be combined (as in MLX-LM).');
+    return Array.from({ length: model.numLayers }, () => new QuantizedKVCache(opts.kvGroupSize ?? 64, opts.kvBits!));
+  }
   if (opts.maxKvSize !== undefined) {
     const keep = Math.min(opts.keep ?? 4, opts.maxKvSize - 1);
     return Array.from({ length: model.numLayers }, () => new RotatingKVCache(opts.maxKvSize!, keep));
@@ -215,7 +224,7 @@ export async function savePromptCache(file: string | null, cache: Cache[], metad
   const kinds = cache.map((c, i) => {
     const s = c.state;
     if (s.length) [arrays[`cache.${i}.keys`], arrays[`cache.${i}.values`]] = s;
-    return { kind: c instanceof RotatingKVCache ? 'rotating' : 'kv', offset: c.offset, meta: c.metaState() };
+    return { kind: c instanceof RotatingKVCache ? 'rotating' : c instanceof QuantizedKVCache ? 'quantized' : 'kv', offset: c.offset, meta: c.metaState() };
   });
   const meta = { ...metadata, __prompt_cache__: JSON.stringify(kinds) };
   return file === null ? mx.saveSafetensors(arrays, meta) : mx.saveSafetensors(file, arrays, meta);
@@ -238,8 +247,9 @@ export async function loadPromptCache(src: string | Uint8Array | Blob): Promise<
     throw new Error('[loadPromptCache] The __prompt_cache__ metadata is not valid JSON.');
   }
   const cache = kinds.map((k, i) => {
-    let c: KVCache | RotatingKVCache;
+    let c: KVCache | RotatingKVCache | QuantizedKVCache;
     if (k.kind === 'rotating') c = new RotatingKVCache(Number(k.meta.maxSize), Number(k.meta.keep));
+    else if (k.kind === 'quantized') c = new QuantizedKVCache(Number(k.meta.groupSize), Number(k.meta.bits));
     else if (k.kind === 'kv') c = new KVCache();
     else throw new Error(`[loadPromptCache] Unknown cache kind '${k.kind}' for layer ${i}.`);
     const keys = arrays[`cache.${i}.keys`], values = arrays[`cache.${i}.values`];

@@ -13,7 +13,7 @@ commands:
   chat --model M                  interactive chat over stdin (/reset clears, /exit or Ctrl-D quits)
   serve --model M [--port 8080]   OpenAI-compatible server: /v1/chat/completions, /v1/completions, /v1/models, /health
   benchmark --model M             prefill and decode tokens/s over random prompt ids, peak memory
-  convert ...                     convert a checkpoint (when webmlx/lm provides convert)
+  convert --hf-path DIR --mlx-path DIR [--quantize --q-bits 4 --q-group-size 64 --q-mode affine --dtype float16]
 
 model options:
   --model M            Hub repo id (org/name), local folder or URL
@@ -233,11 +233,17 @@ async function cmdBenchmark(a: Args): Promise<void> {
 }
 
 async function cmdConvert(a: Args): Promise<void> {
-  const lm = (await import('./index.ts')) as Record<string, unknown>;
-  const convert = lm.convert as ((o: Record<string, unknown>) => Promise<unknown>) | undefined;
-  if (typeof convert !== 'function') throw new Error('convert is not available in this build of webmlx/lm (no `convert` export); use mlx_lm.convert in Python, or load a float16/bfloat16 checkpoint directly');
-  const opts = Object.fromEntries(Object.entries(a).filter(([k]) => k !== '_').map(([k, v]) => [k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), v]));
-  await convert(opts);
+  // mlx_lm.convert's flags: --hf-path (or --model), --mlx-path, --quantize, --q-bits,
+  // --q-group-size, --q-mode, --dtype
+  const src = str(a, 'hf-path') ?? str(a, 'model'), dst = str(a, 'mlx-path') ?? 'mlx_model';
+  if (!src) throw new Error('convert needs --hf-path (or --model): a local model folder');
+  const num = (k: string) => (str(a, k) === undefined ? undefined : Number(str(a, k)));
+  const { convert } = await import('./convert.ts');
+  await convert(src, dst, {
+    quantize: !!a.quantize, qBits: num('q-bits'), qGroupSize: num('q-group-size'),
+    qMode: str(a, 'q-mode') as 'affine' | 'mxfp4' | undefined, dtype: str(a, 'dtype') as never, onProgress: (m) => err(`${m}\n`),
+  });
+  out(`wrote ${dst}\n`);
 }
 
 /**

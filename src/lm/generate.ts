@@ -76,10 +76,7 @@ export async function* streamGenerate(
   const ids = typeof prompt === 'string' ? tokenizer.encode(prompt) : [...prompt];
   if (ids.length === 0) throw new Error('[generate] The prompt is empty.');
   const maxTokens = options.maxTokens ?? 256;
-  if (options.kvBits !== undefined) {
-    throw new Error('[generate] kvBits: quantized KV caches are not implemented in webmlx/lm yet; leave kvBits unset.');
-  }
-  const cache = options.promptCache ?? makePromptCache(model, { maxKvSize: options.maxKvSize });
+  const cache = options.promptCache ?? makePromptCache(model, { maxKvSize: options.maxKvSize, kvBits: options.kvBits, kvGroupSize: options.kvGroupSize });
   const sampler = options.sampler ?? makeSampler(options);
   const procs = options.logitsProcessors ?? makeLogitsProcessors(options);
   const stops = (options.stopStrings ?? []).filter((s) => s.length > 0);

@@ -143,7 +143,8 @@ export const lmSuite = suite('lm', (t) => {
     let n = 0;
     for await (const _ of lm.streamGenerate(model, tokenizer, r.input_ids, { maxTokens: 8, signal: ac.signal })) if (++n === 2) ac.abort();
     assertEqual(n, 2);
-    await assertRejects(() => lm.generate(model, tokenizer, r.input_ids, { kvBits: 4 }), /kvBits/);
+    // the fixtures' head dim (16) is smaller than any quantization group: a clear error
+    await assertRejects(() => lm.generate(model, tokenizer, r.input_ids, { kvBits: 4 }), /head dimension 16 is not a multiple of kvGroupSize 64/);
     if (ctx.device === 'gpu') return; // the rest is device-independent logic; keeps GPU time low
     // seeded sampling is deterministic; different seeds differ
     const s = (seed: number) => lm.generateTokens(model, r.input_ids, { maxTokens: 6, temperature: 1.5, seed, topK: 50, topP: 0.95, minP: 0.01 });
@@ -333,4 +334,36 @@ export const lmSuite = suite('lm', (t) => {
     assert(Number.isFinite(ppl) && ppl > 1, `perplexity ${ppl}`);
     await assertRejects(() => lm.perplexity(model, tokenizer, ''), /at least two tokens/);
   });
+
+  test('QuantizedKVCache: 8-bit cached decoding follows the full pass; prompt-cache round trip', async () => {
+    const model = tiny('llama', { head_dim: 32, hidden_size: 64 });
+    const ids = [3, 1, 4, 1, 5, 9, 2, 6];
+    const full = (await mx.astype(model.forward(mx.array([ids], mx.int32)), mx.float32).tolist()) as number[][][];
+    const cache = lm.makePromptCache(model, { kvBits: 8, kvGroupSize: 32 });
+    assert(cache[0] instanceof lm.QuantizedKVCache, 'kvBits makes quantized caches');
+    model.forward(mx.array([ids.slice(0, 5)], mx.int32), cache);
+    const rows: number[][] = [];
+    for (const id of ids.slice(5)) rows.push(((await mx.astype(model.forward(mx.array([[id]], mx.int32), cache), mx.float32).tolist()) as number[][][])[0][0]);
+    rows.forEach((row, i) => assertClose(row, full[0][5 + i], { atol: 0.05, rtol: 0 }));
+    const bytes = await lm.savePromptCache(null, cache);
+    const { cache: back } = await lm.loadPromptCache(bytes);
+    assert(back[0] instanceof lm.QuantizedKVCache && back[0].offset === ids.length, 'kind and offset survive');
+    assertThrows(() => new lm.QuantizedKVCache(48, 8), /kvGroupSize must be 32, 64 or 128/);
+    assertThrows(() => lm.makePromptCache(model, { kvBits: 4, maxKvSize: 16 }), /cannot be combined/);
+  }, CPU_ONLY);
+
+  test('convert writes an MLX-format checkpoint (8-bit) that loads back close to the float model', async (ctx) => {
+    if (ctx.runtime === 'chromium') return; // writes files: Node and Deno
+    const dst = `dist/test-convert-${ctx.runtime}`;
+    const out = await lm.convert(`${HF}/llama`, dst, { quantize: true, qBits: 8, qGroupSize: 32 });
+    assertEqual(out.quantization, { group_size: 32, bits: 8 });
+    const r = await ref(ctx, 'llama');
+    const { model, tokenizer } = await lm.loadModel(dst);
+    assert(model.model.layers[0].self_attn.q_proj instanceof nn.QuantizedLinear, 'quantized layers come back quantized');
+    assertEqual(tokenizer.encode(r.prompt), r.input_ids);
+    const l = (await logitsOf(model, r.input_ids))[0];
+    assertClose(l[l.length - 1], r.logits_last, { atol: 0.1, rtol: 0 });
+    const agree = l.map(rowArgmax).filter((a, i) => a === r.argmax_all[i]).length;
+    assert(agree >= 0.9 * r.argmax_all.length, `argmax agreement ${agree}/${r.argmax_all.length}`);
+  }, CPU_ONLY);
 });
