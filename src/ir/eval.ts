@@ -100,11 +100,12 @@ export function collectArrays(xs: unknown[], out: MxArray[] = []): MxArray[] {
 }
 
 async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
-  const order = topoSort(outs);
-  if (order.length === 0) return;
-  for (const n of order) {
+  const sorted = topoSort(outs);
+  if (sorted.length === 0) return;
+  for (const n of sorted) {
     if (!n._node) throw new Error(`internal: unrealized array ${n.toString()} has no node (was it disposed?)`);
   }
+  const { order, alias } = dedupe(sorted, new Set(outs));
   // segment by device, keeping topological order
   const segments: { dev: DeviceType; nodes: MxArray[] }[] = [];
   for (const n of order) {
@@ -117,7 +118,7 @@ async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
   }
   const segOf = new Map<MxArray, number>();
   segments.forEach((s, i) => s.nodes.forEach((n) => segOf.set(n, i)));
-  const targets = new Set(outs);
+  const targets = new Set(outs.map((o) => alias.get(o) ?? o));
   // a segment must hand on what later segments read, and everything requested
   const neededBy: Set<MxArray>[] = segments.map(() => new Set());
   const lastUse = new Map<MxArray, number>();
@@ -150,10 +151,56 @@ async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
       }
     }
     for (const o of outs) {
-      const r = env.get(o);
+      const r = env.get(alias.get(o) ?? o);
       if (r && !o._data) o._realize(r);
     }
   } finally {
     for (const r of env.values()) r.storage.drop();
   }
+}
+
+// JSON drops the difference between -0 and 0, and writes NaN and infinities as null.
+const exact = (_k: string, v: unknown): unknown => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `n:${Object.is(v, -0) ? '-0' : String(v)}` : v);
+
+// Ids for signatures: arrays are compared by identity.
+const ids = new WeakMap<MxArray, number>();
+let nextId = 1;
+const idOf = (a: MxArray): number => {
+  let i = ids.get(a);
+  if (i === undefined) ids.set(a, (i = nextId++));
+  return i;
+};
+
+/**
+ * Common-subexpression elimination: nodes with the same primitive, parameters, inputs,
+ * shape, dtype and device are computed once. Later nodes read the first one; a requested
+ * duplicate takes the first one's result (`alias`). Custom and extern calls keep their
+ * identity (their outputs are grouped per call).
+ */
+function dedupe(order: MxArray[], outs: Set<MxArray>): { order: MxArray[]; alias: Map<MxArray, MxArray> } {
+  const seen = new Map<string, MxArray>();
+  const rep = new Map<MxArray, MxArray>();
+  const kept: MxArray[] = [];
+  for (const n of order) {
+    const node = n._node!;
+    if (node.inputs.some((x) => rep.has(x))) (node as { inputs: MxArray[] }).inputs = node.inputs.map((x) => rep.get(x) ?? x);
+    let key: string | null = null;
+    if (node.prim !== 'custom' && node.prim !== 'extern') {
+      try {
+        key = `${node.prim}|${n.shape.join(',')}|${n.dtype.name}|${n.device.type}|${node.inputs.map(idOf).join(',')}|${JSON.stringify(node.params, exact)}`;
+      } catch {
+        key = null;
+      }
+    }
+    const first = key === null ? undefined : seen.get(key);
+    if (first) {
+      rep.set(n, first);
+      continue;
+    }
+    if (key !== null) seen.set(key, n);
+    kept.push(n);
+  }
+  const alias = new Map<MxArray, MxArray>();
+  for (const o of outs) if (rep.has(o)) alias.set(o, rep.get(o)!);
+  return { order: kept, alias };
 }

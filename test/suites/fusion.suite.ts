@@ -66,6 +66,24 @@ export const fusionSuite = suite('fusion', (t) => {
     assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-7 });
   });
 
+  test('identical nodes are computed once (two equal reductions are one kernel); -0, NaN and inf constants stay distinct', async (ctx) => {
+    const x = mx.random.normal([64, 33], mx.float32, 0, 1, { key: mx.random.key(6) });
+    await mx.eval(x);
+    const f = () => [mx.add(mx.sum(mx.exp(x), 1), mx.sum(mx.exp(x), 1))];
+    const want = (await nums(mx.sum(mx.exp(x), 1))).map((v) => 2 * v);
+    if (ctx.device === 'gpu') {
+      const { kernels, out } = await counts(f);
+      assert(kernels.filter((k) => k.startsWith('[gpu] sum')).length === 1, kernels.join('; '));
+      assertClose(await nums(out[0]), want, { rtol: 1e-6 });
+    } else assertClose(await nums(f()[0]), want, { rtol: 1e-6 });
+    const a = mx.full([2], -0, mx.float32), b = mx.full([2], 0, mx.float32), c = mx.full([2], NaN), d = mx.full([2], Infinity);
+    const same = mx.full([2], 3), same2 = mx.full([2], 3);
+    await mx.eval(a, b, c, d, same, same2);
+    assert(Object.is((await nums(a))[0], -0) && Object.is((await nums(b))[0], 0), 'signed zeros');
+    assert(Number.isNaN((await nums(c))[0]) && (await nums(d))[0] === Infinity, 'NaN and inf');
+    assertClose(await nums(same2), [3, 3]);
+  });
+
   test('compiled and eager results are bitwise equal; softmax over other axes and its gradient', async () => {
     const x = mx.random.normal([6, 5, 7], mx.float32, 0, 1, { key: mx.random.key(5) });
     await mx.eval(x);
