@@ -84,6 +84,30 @@ export const fusionSuite = suite('fusion', (t) => {
     assertClose(await nums(same2), [3, 3]);
   });
 
+  test('a matmul followed by bias and activation is one kernel (epilogue), tiled and GEMV', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const w = mx.random.normal([29, 67], mx.float32, 0, 1, { key: k(7) });
+    const b = mx.random.normal([67], mx.float32, 0, 1, { key: k(8) });
+    const r = mx.random.normal([40, 67], mx.float32, 0, 1, { key: k(12) });
+    for (const rows of [40, 3]) {
+      const x = mx.random.normal([rows, 29], mx.float32, 0, 1, { key: k(9 + rows) });
+      await mx.eval(x, w, b, r);
+      // bias, GELU-like activation and a residual, all in the matmul's store hook
+      const res = mx.sliceAxes(r, [0], [0], [rows]);
+      await mx.eval(res);
+      const f = () => [mx.add(mx.tanh(mx.add(mx.matmul(x, w), b)), res)];
+      const c = { stream: mx.cpu };
+      const ref = await nums(mx.add(mx.tanh(mx.add(mx.matmul(x, w, c), b, c), c), res, c));
+      if (ctx.device !== 'gpu') {
+        assertClose(await nums(f()[0]), ref, { rtol: 1e-5, atol: 1e-6 });
+        continue;
+      }
+      const { kernels, out } = await counts(f);
+      assert(kernels.length === 1 && kernels[0].startsWith('[gpu] matmul'), kernels.join('; '));
+      assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-6 });
+    }
+  });
+
   test('compiled and eager results are bitwise equal; softmax over other axes and its gradient', async () => {
     const x = mx.random.normal([6, 5, 7], mx.float32, 0, 1, { key: mx.random.key(5) });
     await mx.eval(x);

@@ -171,6 +171,11 @@ export class ExprGen {
     return name;
   }
 
+  /** Makes `fn` (already emitted) the reader of node n's value, e.g. a matmul's product in its epilogue. */
+  provide(n: MxArray, fn: string): void {
+    this.fns.set(n, fn);
+  }
+
   /** `fn(i: u32) -> T` giving node n's value at its logical index i. */
   fnOf(n: MxArray): string {
     let name = this.fns.get(n);

@@ -13,6 +13,8 @@ export interface Plan {
   steps: MxArray[];
   /** Per step: the materialized nodes it is the last reader of (directly or through inlined nodes). */
   frees: MxArray[][];
+  /** Elementwise roots computed in the store hook of the matmul they read (root -> matmul). */
+  epilogues: Map<MxArray, MxArray>;
 }
 
 /** Extern kernels that accept fused elementwise producers (ExternOp.fuseElementwise). */
@@ -88,6 +90,8 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
     const shared = uses > 1 && uses <= 4 && c <= 8 && elementwiseOnly.get(n) === true;
     if (fusable(n._node!.prim) && (uses === 1 || shared) && !needed.has(n)) inline.add(n);
   }
+  const epilogues = matmulEpilogues(nodes, inline, consumers, needed, budget, leaves);
+  for (const m of epilogues.values()) inline.add(m);
   const steps = nodes.filter((n) => !inline.has(n));
   const lastUse = new Map<MxArray, number>();
   const frees: MxArray[][] = steps.map(() => []);
@@ -100,5 +104,46 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
     }
   });
   for (const [x, i] of lastUse) frees[i].push(x);
-  return { live: nodes, inline, steps, frees };
+  return { live: nodes, inline, steps, frees, epilogues };
+}
+
+const SAME_INDEX = (p: Prim): boolean => isUnary(p) || isBinary(p) || p === 'where' || p === 'astype';
+
+/**
+ * Matmuls whose only reader is an elementwise chain of the same shape (bias, activation,
+ * residual): that chain's root is computed in the matmul's store hook, so the product never
+ * goes to memory. The matmul must be read exactly once, at the output's own index.
+ */
+function matmulEpilogues(
+  nodes: MxArray[], inline: Set<MxArray>, consumers: Map<MxArray, number>, needed: Set<MxArray>, budget: number,
+  leaves: Map<MxArray, Set<MxArray>>,
+): Map<MxArray, MxArray> {
+  const readers = new Map<MxArray, MxArray>();
+  for (const n of nodes) for (const x of new Set(reads(n))) readers.set(x, n);
+  const out = new Map<MxArray, MxArray>();
+  for (const m of nodes) {
+    if (m._node!.prim !== 'matmul' || needed.has(m) || consumers.get(m) !== 1 || m.dtype.kind === 'b') continue;
+    if (m.dtype.kind !== 'f' && m.dtype.kind !== 'V') continue;
+    let c = readers.get(m);
+    const shape = m.shape.join(',');
+    let ok = !!c;
+    // climb through inlined same-shape elementwise nodes to the materialized root
+    while (ok && c) {
+      const p = c._node!.prim;
+      if (!SAME_INDEX(p) || c.shape.join(',') !== shape || c._node!.inputs.filter((x) => x === m).length > 1) {
+        ok = false;
+        break;
+      }
+      if (!inline.has(c)) break;
+      const next = readers.get(c);
+      if (!next || consumers.get(c) !== 1) {
+        ok = false;
+        break;
+      }
+      c = next;
+    }
+    // the matmul's operands and the root's other leaves share the kernel's bindings
+    if (ok && c && !out.has(c) && (leaves.get(c)?.size ?? 0) + 2 <= budget) out.set(c, m);
+  }
+  return out;
 }

@@ -22,6 +22,8 @@ export class BuildCtx {
   readonly local = new Map<MxArray, Realized>();
   /** Outputs of extern calls built in this segment (siblings not read are freed at the end). */
   readonly externs = new Map<object, Realized[]>();
+  /** Elementwise roots built as the epilogue of a matmul (from the fusion plan). */
+  epilogues = new Map<MxArray, MxArray>();
   private temps: Storage[] = [];
 
   constructor(readonly ctx: GpuContext, private readonly inSeg: Set<MxArray>, private readonly env: Map<MxArray, Realized>) {}
@@ -85,6 +87,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   const inSeg = new Set(nodes);
   const plan = planSegment(nodes, needed, ctx.inputBudget);
   const cx = new BuildCtx(ctx, inSeg, env);
+  cx.epilogues = plan.epilogues;
   // uploads first: queue writes land before the one submit below
   for (const n of plan.live) {
     for (const x of n._node!.inputs) {

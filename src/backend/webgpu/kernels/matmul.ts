@@ -4,16 +4,34 @@ import type { MxArray, Realized } from '../../../core/array.ts';
 import { contiguousStrides, sizeOf } from '../../../core/shape.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
-import { accType, fromAcc, toAcc, wideBits, wideOf } from '../layout.ts';
+import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
+import type { KernelBuilder } from '../kernel.ts';
+import type { ExprGen } from '../codegen.ts';
 
-export function matmulNode(cx: BuildCtx, n: MxArray): Realized {
+/**
+ * The value a matmul kernel stores at output index i: the product itself, or, with an
+ * epilogue `root`, that elementwise root evaluated with the product as its input.
+ */
+function storeExpr(k: KernelBuilder, g: ExprGen, n: MxArray, root: MxArray | null, acc: string, v: string, i: string): string {
+  if (!root) return wideBits(n.dtype, fromAcc(n.dtype, v));
+  if (!k.hasDecl('mm_v')) {
+    k.emit(`var<private> mm_v: ${acc};`);
+    k.emit(`fn mm_product(i: u32) -> ${wtype(n.dtype)} {\n  return ${fromAcc(n.dtype, 'mm_v')};\n}`);
+    g.provide(n, 'mm_product');
+  }
+  return `${wideBits(root.dtype, `${g.fnOf(root)}(${i})`)}`;
+}
+
+/** Builds matmul `n`; with `root`, an elementwise epilogue computed in the store hook. */
+export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null): Realized {
   const [a, b] = n._node!.inputs;
   const nd = n.ndim;
   const M = n.shape[nd - 2], N = n.shape[nd - 1], K = a.shape[nd - 1];
   const batch = sizeOf(n.shape.slice(0, nd - 2));
   const A = accType(n.dtype);
-  if (M <= 8 && A === 'f32' && K > 0) return gemvNode(cx, n, M, N, K, batch);
-  const out = cx.storage(wideOf(n.dtype), n.size, 'matmul');
+  if (M <= 8 && A === 'f32' && K > 0) return gemvNode(cx, n, M, N, K, batch, root);
+  const res = root ?? n;
+  const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
@@ -24,15 +42,18 @@ export function matmulNode(cx: BuildCtx, n: MxArray): Realized {
   const fa = g.fnOf(a), fb = g.fnOf(b);
   k.emit(`fn mm_a(b: u32, m: u32, k: u32) -> MA {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
-  k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  out[(b * ${pm} + m) * ${pn} + n] = ${wideBits(n.dtype, fromAcc(n.dtype, 'v'))};\n}`);
+  const st = storeExpr(k, g, n, root, A, 'v', 'i');
+  k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+  if (root) k.label = g.label('matmul');
   cx.push(k.build('matmul', 'matmul_main', out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
-  return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
+  return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
 
 /** Few rows (decode): one workgroup per output column reads B along K (shaders/gemv.wgsl). */
-function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number): Realized {
+function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number, root: MxArray | null): Realized {
   const [a, b] = n._node!.inputs;
-  const out = cx.storage(wideOf(n.dtype), n.size, 'matmul');
+  const res = root ?? n;
+  const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul.gemv');
   const P = k.p;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
@@ -40,7 +61,9 @@ function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, bat
   const fa = g.fnOf(a), fb = g.fnOf(b);
   k.emit(`fn gv_a(b: u32, m: u32, k: u32) -> f32 {\n  if (m >= ${pm}) {\n    return 0.0;\n  }\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
   k.emit(`fn gv_b(b: u32, k: u32, n: u32) -> f32 {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
-  k.emit(`fn gv_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pm} + m) * ${pn} + n] = ${wideBits(n.dtype, fromAcc(n.dtype, 'v'))};\n}`);
+  const st = storeExpr(k, g, n, root, 'f32', 'v', 'i');
+  k.emit(`fn gv_store(b: u32, m: u32, n: u32, v: f32) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+  if (root) k.label = g.label('matmul.gemv');
   cx.push(k.build('gemv', 'gemv_main', out.gpu!.buffer, grid(batch * N, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
-  return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
+  return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
