@@ -11,6 +11,9 @@
 // run reads the whole output back to check it against a float64 CPU reference (sampled
 // entries) and to give a checksum (float64 sum of the output) comparable across libraries.
 import { copyBandwidth as rawCopyBandwidth } from './copy.ts';
+import { I64, onnxModel, scalarF32, type OnnxInit, type OnnxNode } from './onnx.ts';
+import { fmt } from './report.ts';
+export { onnxModel } from './onnx.ts';
 import * as mx from '../src/index.ts';
 import { gelu as mxGelu } from '../src/nn/activations.ts';
 import { layerNorm as mxLayerNorm } from '../src/nn/layers/norm.ts';
@@ -580,91 +583,6 @@ function tfjsLib(): Lib {
   };
 }
 
-// --- onnxruntime-web: tiny ONNX models written with a minimal protobuf encoder ----------
-
-class Pb {
-  private b: number[] = [];
-  private varint(v: number | bigint): void {
-    let x = BigInt.asUintN(64, BigInt(v));
-    while (x >= 0x80n) {
-      this.b.push(Number(x & 0x7fn) | 0x80);
-      x >>= 7n;
-    }
-    this.b.push(Number(x));
-  }
-  private key(f: number, wire: number): void {
-    this.varint((f << 3) | wire);
-  }
-  int(f: number, v: number): this {
-    this.key(f, 0);
-    this.varint(v);
-    return this;
-  }
-  float(f: number, v: number): this {
-    this.key(f, 5);
-    const u = new Uint8Array(new Float32Array([v]).buffer);
-    this.b.push(...u);
-    return this;
-  }
-  bytes(f: number, data: Uint8Array): this {
-    this.key(f, 2);
-    this.varint(data.length);
-    for (let i = 0; i < data.length; i++) this.b.push(data[i]);
-    return this;
-  }
-  str(f: number, s: string): this {
-    return this.bytes(f, new TextEncoder().encode(s));
-  }
-  msg(f: number, m: Pb): this {
-    return this.bytes(f, m.finish());
-  }
-  finish(): Uint8Array {
-    return new Uint8Array(this.b);
-  }
-}
-
-const F32 = 1, I64 = 7;
-type Attr = { name: string; i?: number; f?: number };
-interface OnnxNode { op: string; inputs: string[]; outputs: string[]; attrs?: Attr[] }
-interface OnnxInit { name: string; dtype: number; dims: number[]; raw: Uint8Array }
-
-function valueInfo(name: string, shape: number[]): Pb {
-  const sh = new Pb();
-  for (const d of shape) sh.msg(1, new Pb().int(1, d));
-  const tensorType = new Pb().int(1, F32).msg(2, sh);
-  return new Pb().str(1, name).msg(2, new Pb().msg(1, tensorType));
-}
-
-/** ModelProto bytes (IR 9, opset 20) of a graph with float32 inputs and one output 'y'. */
-export function onnxModel(nodes: OnnxNode[], inputs: Input[], outShape: number[], inits: OnnxInit[] = []): Uint8Array {
-  const g = new Pb();
-  nodes.forEach((n, k) => {
-    const p = new Pb();
-    for (const i of n.inputs) p.str(1, i);
-    for (const o of n.outputs) p.str(2, o);
-    p.str(3, `n${k}`).str(4, n.op);
-    for (const a of n.attrs ?? []) {
-      const ap = new Pb().str(1, a.name);
-      if (a.f !== undefined) ap.float(2, a.f).int(20, 1);
-      else ap.int(3, a.i!).int(20, 2);
-      p.msg(5, ap);
-    }
-    g.msg(1, p);
-  });
-  g.str(2, 'bench');
-  for (const t of inits) {
-    const tp = new Pb();
-    for (const d of t.dims) tp.int(1, d);
-    tp.int(2, t.dtype).str(8, t.name).bytes(9, t.raw);
-    g.msg(5, tp);
-  }
-  for (const i of inputs) g.msg(11, valueInfo(i.name, i.shape));
-  g.msg(12, valueInfo('y', outShape));
-  return new Pb().int(1, 9).str(2, 'webmlx-bench').msg(7, g).msg(8, new Pb().str(1, '').int(2, 20)).finish();
-}
-
-const scalarF32 = (name: string, v: number): OnnxInit => ({ name, dtype: F32, dims: [], raw: new Uint8Array(new Float32Array([v]).buffer) });
-
 function ortGraph(b: Bench): { nodes: OnnxNode[]; inits: OnnxInit[] } {
   switch (b.kind) {
     case 'matmul':
@@ -900,54 +818,4 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
   return { runtime, adapter, copyGBs, copyBytes, libs: infos, rows, big };
 }
 
-// ---------------------------------------------------------------------------------------
-// Report
-
-function fmt(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '-';
-  const a = Math.abs(v);
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(Math.max(0, digits - 1));
-  return v.toPrecision(digits);
-}
-
-/** Markdown: libraries, a ms summary with webmlx/peer ratios, and the detailed rows. */
-export function markdownReport(r: SuiteResult): string {
-  const out: string[] = [];
-  out.push(`Runtime: ${r.runtime}; adapter: ${r.adapter}; sizes: ${r.big ? 'big (GPU machine)' : 'small (software drivers)'}`);
-  out.push(`Copy bandwidth (raw WGSL vec4 copy, ${r.copyBytes / 2 ** 20} MB): ${r.copyGBs === null ? 'failed' : `${fmt(r.copyGBs)} GB/s`}`);
-  out.push('');
-  out.push('| library | adapter | note |');
-  out.push('| --- | --- | --- |');
-  for (const l of r.libs) out.push(`| ${l.lib} | ${l.error ? `not run: ${l.error}` : l.adapter} | ${l.note ?? ''} |`);
-  out.push('');
-  const libs = r.libs.filter((l) => !l.error).map((l) => l.lib);
-  const benches = [...new Set(r.rows.map((x) => x.bench))];
-  const get = (lib: string, bench: string) => r.rows.find((x) => x.lib === lib && x.bench === bench);
-  const peers = libs.filter((l) => l !== 'webmlx');
-  out.push('Median ms per bench (lower is better); "webmlx/X" = webmlx ms / X ms (above 1: webmlx is slower);');
-  out.push('"webmlx of copy" = webmlx GB/s / the copy bandwidth above (memory-bound benches).');
-  out.push('');
-  out.push(`| bench | ${libs.map((l) => `${l} ms`).join(' | ')} | ${peers.map((p) => `webmlx/${p}`).join(' | ')} | webmlx of copy |`);
-  out.push(`| --- | ${libs.map(() => '---:').join(' | ')} | ${peers.map(() => '---:').join(' | ')} | ---: |`);
-  for (const b of benches) {
-    const w = get('webmlx', b);
-    const cells = libs.map((l) => {
-      const x = get(l, b);
-      return x?.error ? 'err' : `${fmt(x?.ms)}${x?.check && x.check !== 'ok' ? ' (BAD)' : ''}`;
-    });
-    const ratios = peers.map((p) => {
-      const x = get(p, b);
-      return w?.ms && x?.ms ? fmt(w.ms / x.ms) : '-';
-    });
-    out.push(`| ${b} | ${cells.join(' | ')} | ${ratios.join(' | ')} | ${w?.ofCopy == null ? '-' : fmt(w.ofCopy, 2)} |`);
-  }
-  out.push('');
-  out.push('| bench | library | ms (median) | value | unit | of copy BW | check | checksum | error |');
-  out.push('| --- | --- | ---: | ---: | --- | ---: | --- | ---: | --- |');
-  for (const x of r.rows) {
-    out.push(`| ${x.bench} | ${x.lib} | ${fmt(x.ms)} | ${fmt(x.value)} | ${x.unit} | ${x.ofCopy == null ? '-' : fmt(x.ofCopy, 2)} | ${x.check ?? '-'} | ${x.checksum === undefined ? '-' : x.checksum.toPrecision(7)} | ${x.error ?? ''} |`);
-  }
-  return out.join('\n');
-}
+export { markdownReport } from './report.ts';
