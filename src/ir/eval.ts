@@ -183,11 +183,18 @@ function dedupe(order: MxArray[], outs: Set<MxArray>): { order: MxArray[]; alias
   const kept: MxArray[] = [];
   for (const n of order) {
     const node = n._node!;
-    if (node.inputs.some((x) => rep.has(x))) (node as { inputs: MxArray[] }).inputs = node.inputs.map((x) => rep.get(x) ?? x);
+    const remapped = rep.size > 0 && node.inputs.some((x) => rep.has(x));
+    if (remapped) (node as { inputs: MxArray[] }).inputs = node.inputs.map((x) => rep.get(x) ?? x);
+    const candidate = node.prim !== 'custom' && node.prim !== 'extern';
     let key: string | null = null;
-    if (node.prim !== 'custom' && node.prim !== 'extern') {
+    if (candidate) {
+      let hasParams = false;
+      for (const _ in node.params as object) {
+        hasParams = true;
+        break;
+      }
       try {
-        key = `${node.prim}|${n.shape.join(',')}|${n.dtype.name}|${n.device.type}|${node.inputs.map(idOf).join(',')}|${JSON.stringify(node.params, exact)}`;
+        key = `${node.prim}|${n.shape.join(',')}|${n.dtype.name}|${n.device.type}|${node.inputs.map(idOf).join(',')}|${hasParams ? JSON.stringify(node.params, exact) : ''}`;
       } catch {
         key = null;
       }
