@@ -108,6 +108,22 @@ export const fusionSuite = suite('fusion', (t) => {
     }
   });
 
+  test('a reduction with an elementwise consumer is one kernel (mean, L2 norm)', async (ctx) => {
+    const x = mx.random.normal([33, 300], mx.float32, 0, 1, { key: mx.random.key(13) });
+    await mx.eval(x);
+    const f = () => [mx.mean(x, 1), mx.sqrt(mx.sum(mx.square(x), -1))];
+    const c = { stream: mx.cpu };
+    const refs = [await nums(mx.mean(x, 1, false, c)), await nums(mx.sqrt(mx.sum(mx.square(x, c), -1, false, c), c))];
+    if (ctx.device !== 'gpu') {
+      const o = f();
+      for (let i = 0; i < 2; i++) assertClose(await nums(o[i]), refs[i], { rtol: 1e-5, atol: 1e-6 });
+      return;
+    }
+    const { kernels, out } = await counts(f);
+    assert(kernels.length === 2, kernels.join('; '));
+    for (let i = 0; i < 2; i++) assertClose(await nums(out[i]), refs[i], { rtol: 1e-5, atol: 1e-6 });
+  });
+
   test('compiled and eager results are bitwise equal; softmax over other axes and its gradient', async () => {
     const x = mx.random.normal([6, 5, 7], mx.float32, 0, 1, { key: mx.random.key(5) });
     await mx.eval(x);

@@ -108,11 +108,13 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
 }
 
 const SAME_INDEX = (p: Prim): boolean => isUnary(p) || isBinary(p) || p === 'where' || p === 'astype';
+const floatKind = (n: MxArray): boolean => n.dtype.kind === 'f' || n.dtype.kind === 'V';
 
 /**
- * Matmuls whose only reader is an elementwise chain of the same shape (bias, activation,
- * residual): that chain's root is computed in the matmul's store hook, so the product never
- * goes to memory. The matmul must be read exactly once, at the output's own index.
+ * Matmuls and reductions whose only reader is an elementwise chain over the same elements
+ * (bias, activation, residual; a mean's divide; reshapes of the contiguous result): the
+ * chain's root is computed in the kernel's store hook, so the raw result never goes to
+ * memory. The producer must be read exactly once, at the output's own index.
  */
 function matmulEpilogues(
   nodes: MxArray[], inline: Set<MxArray>, consumers: Map<MxArray, number>, needed: Set<MxArray>, budget: number,
@@ -122,15 +124,17 @@ function matmulEpilogues(
   for (const n of nodes) for (const x of new Set(reads(n))) readers.set(x, n);
   const out = new Map<MxArray, MxArray>();
   for (const m of nodes) {
-    if (m._node!.prim !== 'matmul' || needed.has(m) || consumers.get(m) !== 1 || m.dtype.kind === 'b') continue;
-    if (m.dtype.kind !== 'f' && m.dtype.kind !== 'V') continue;
+    const mp = m._node!.prim;
+    const producer = mp === 'matmul' || (isReduce(mp) && mp !== 'argmax' && mp !== 'argmin');
+    if (!producer || needed.has(m) || consumers.get(m) !== 1 || !floatKind(m)) continue;
     let c = readers.get(m);
-    const shape = m.shape.join(',');
+    let prev = m;
     let ok = !!c;
-    // climb through inlined same-shape elementwise nodes to the materialized root
+    // climb through inlined elementwise nodes and reshapes of the same size to the root
     while (ok && c) {
       const p = c._node!.prim;
-      if (!SAME_INDEX(p) || c.shape.join(',') !== shape || c._node!.inputs.filter((x) => x === m).length > 1) {
+      const sameElems = c.size === m.size && (SAME_INDEX(p) || (p === 'reshape' && c._node!.inputs[0] === prev));
+      if (!sameElems || c._node!.inputs.filter((x) => x === prev).length > 1 || p === 'reshape' && !inline.has(c)) {
         ok = false;
         break;
       }
@@ -140,9 +144,10 @@ function matmulEpilogues(
         ok = false;
         break;
       }
+      prev = c;
       c = next;
     }
-    // the matmul's operands and the root's other leaves share the kernel's bindings
+    // the producer's operands and the root's other leaves share the kernel's bindings
     if (ok && c && !out.has(c) && (leaves.get(c)?.size ?? 0) + 2 <= budget) out.set(c, m);
   }
   return out;

@@ -19,7 +19,7 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
     if (a.src.kind === 'buf') return { storage: a.src.storage, strides: a.strides, offset: a.offset };
   }
   const epi = cx.epilogues.get(n);
-  if (epi) return matmulNode(cx, epi, n);
+  if (epi) return epi._node!.prim === 'matmul' ? matmulNode(cx, epi, n) : reduceNode(cx, epi, n);
   if (isReduce(p)) return reduceNode(cx, n);
   if (isScan(p)) return scanNode(cx, n);
   if (p === 'matmul') return matmulNode(cx, n);

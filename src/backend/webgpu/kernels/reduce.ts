@@ -8,7 +8,8 @@ import { contiguousStrides, sizeOf } from '../../../core/shape.ts';
 import type { ParamsOf, ReducePrim } from '../../../ir/primitive.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid, type KernelBuilder } from '../kernel.ts';
-import { accType, fromAcc, toAcc, wideBits, wideOf } from '../layout.ts';
+import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
+import type { ExprGen } from '../codegen.ts';
 
 const WG = 256;
 const CHUNK = WG * 16;
@@ -64,7 +65,8 @@ function subgroupOp(prim: ReducePrim, A: 'f32' | 'i32' | 'u32'): string | null {
   }
 }
 
-export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
+/** Builds reduction `n`; with `root`, an elementwise epilogue computed in the final store. */
+export function reduceNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null): Realized {
   const node = n._node!;
   const prim = node.prim as ReducePrim;
   const x = node.inputs[0];
@@ -75,7 +77,7 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
   const R = sizeOf(axes.map((d) => x.shape[d]));
   const A = accType(x.dtype);
   const isArg = prim === 'argmax' || prim === 'argmin';
-  const outDtype: Dtype = isArg ? uint32 : wideOf(n.dtype);
+  const outDtype: Dtype = isArg ? uint32 : wideOf((root ?? n).dtype);
   const out = cx.storage(outDtype, rows, prim);
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
 
@@ -92,7 +94,15 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
       : `  return RAcc(bitcast<RA>(${ld}(row * ${len} + r)), 0u);`;
     k.emit(`fn rd_load(row: u32, r: u32) -> RAcc {\n${body}\n}`);
   };
-  const finalStore = (k: KernelBuilder): void => {
+  const finalStore = (k: KernelBuilder, g: ExprGen): void => {
+    if (root) {
+      // the epilogue reads the reduced value through rd_value at the output's own index
+      k.emit(`var<private> rd_v: RA;\nfn rd_value(i: u32) -> ${wtype(n.dtype)} {\n  return ${fromAcc(n.dtype, 'rd_v')};\n}`);
+      g.provide(n, 'rd_value');
+      k.emit(`fn rd_store(g: u32, a: RAcc) {\n  rd_v = a.v;\n  out[g] = ${wideBits(root.dtype, `${g.fnOf(root)}(g)`)};\n}`);
+      k.label = g.label(prim);
+      return;
+    }
     const v = isArg ? 'a.i' : wideBits(n.dtype, fromAcc(n.dtype, 'a.v'));
     k.emit(`fn rd_store(g: u32, a: RAcc) {\n  out[g] = ${v};\n}`);
   };
@@ -105,7 +115,7 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
     const { k, g } = cx.kernel(prim);
     hooks(k, prim, A, rows, R, R, 1);
     inputLoad(k, g, k.p.u32(R));
-    finalStore(k);
+    finalStore(k, g);
     cx.push(k.build('reduce', 'reduce_thread', out.gpu!.buffer, grid(Math.ceil(rows / WG), maxDim)));
   } else {
     let len = R;
@@ -119,7 +129,7 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
       const L = k.p.u32(len);
       if (src) partialLoad(k, src, L);
       else inputLoad(k, g, L);
-      if (final) finalStore(k);
+      if (final) finalStore(k, g);
       else partialStore(k);
       // with subgroups, the cross-thread step uses subgroup operations where they fit the op
       const sg = cx.ctx.features.subgroups ? subgroupOp(prim, A) : null;
@@ -130,5 +140,5 @@ export function reduceNode(cx: BuildCtx, n: MxArray): Realized {
       len = chunks;
     }
   }
-  return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
+  return { storage: out, strides: contiguousStrides((root ?? n).shape), offset: 0 };
 }
