@@ -36,23 +36,31 @@ export class Dtype {
 let next = 0;
 const mk = (name: DtypeName, size: number, kind: DtypeKind) => new Dtype(name, size, kind, next++);
 
-/** Boolean, stored as one byte. */
+/** Boolean, stored as one byte (packed four to a word on the GPU). @example mx.array([true, false], mx.bool) */
 export const bool = mk('bool', 1, 'b');
+/** 8-bit unsigned integer. @example mx.array([255], mx.uint8) */
 export const uint8 = mk('uint8', 1, 'u');
+/** 16-bit unsigned integer. @example mx.zeros([2], mx.uint16) */
 export const uint16 = mk('uint16', 2, 'u');
+/** 32-bit unsigned integer (indices of argsort and argmax). @example mx.array([1, 2], mx.uint32) */
 export const uint32 = mk('uint32', 4, 'u');
-/** 64-bit unsigned; CPU device only. */
+/** 64-bit unsigned integer; CPU device only. @example mx.array([1], mx.uint64, { stream: mx.cpu }) */
 export const uint64 = mk('uint64', 8, 'u');
+/** 8-bit signed integer. @example mx.array([-1], mx.int8) */
 export const int8 = mk('int8', 1, 'i');
+/** 16-bit signed integer. @example mx.array([-300], mx.int16) */
 export const int16 = mk('int16', 2, 'i');
+/** 32-bit signed integer (JS integers default to it). @example mx.array([1, 2]).dtype === mx.int32 */
 export const int32 = mk('int32', 4, 'i');
-/** 64-bit signed; CPU device only. */
+/** 64-bit signed integer; CPU device only. @example mx.array([2n ** 40n], mx.int64, { stream: mx.cpu }) */
 export const int64 = mk('int64', 8, 'i');
+/** IEEE half precision, stored packed two to a word and computed in float32 on the GPU. @example mx.ones([4], mx.float16) */
 export const float16 = mk('float16', 2, 'f');
+/** IEEE single precision (JS fractions default to it). @example mx.array([0.5]).dtype === mx.float32 */
 export const float32 = mk('float32', 4, 'f');
-/** Brain float: 16 bits stored, computed in float32. */
+/** Brain float: 16 bits stored, computed in float32. @example mx.ones([4], mx.bfloat16) */
 export const bfloat16 = mk('bfloat16', 2, 'V');
-/** 64-bit float; CPU device only (as in MLX). */
+/** 64-bit float; CPU device only (as in MLX). @example mx.array([0.1], mx.float64, { stream: mx.cpu }) */
 export const float64 = mk('float64', 8, 'f');
 
 export const ALL_DTYPES: readonly Dtype[] = [
