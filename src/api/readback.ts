@@ -36,6 +36,8 @@ type F16Ctor = new (n: number) => globalThis.ArrayLike<number> & { [i: number]: 
 /**
  * Values as a TypedArray: float16 as Float16Array where the runtime has it (else
  * Float32Array), bfloat16 as Float32Array, bool as Uint8Array.
+ * @example
+ * const f32 = await mx.data(mx.ones([4])); // Float32Array [1, 1, 1, 1]
  */
 export async function data(a: MxArray): Promise<TypedArray | globalThis.ArrayLike<number>> {
   const raw = await hostData(a);
@@ -51,7 +53,7 @@ export async function data(a: MxArray): Promise<TypedArray | globalThis.ArrayLik
 
 export type Nested = number | boolean | Nested[];
 
-/** Values as nested JS arrays (numbers, or booleans for bool). */
+/** Values as nested JS arrays (numbers, or booleans for bool). @example await mx.tolist(mx.eye(2)) // [[1, 0], [0, 1]] */
 export async function tolist(a: MxArray): Promise<Nested> {
   const raw = await hostData(a);
   const rd = reader(a.dtype, raw);
@@ -69,7 +71,7 @@ export async function tolist(a: MxArray): Promise<Nested> {
   return build(0);
 }
 
-/** The single value of a size-1 array. */
+/** The single value of a size-1 array. @example await mx.item(mx.sum(mx.ones([3]))) // 3 */
 export async function item(a: MxArray): Promise<number | boolean> {
   if (a.size !== 1) throw new Error(`[item] Only size-1 arrays can be converted to a scalar; got shape (${a.shape.join(',')}).`);
   const v = reader(a.dtype, await hostData(a))(0);

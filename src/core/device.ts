@@ -2,7 +2,7 @@
 
 export type DeviceType = 'cpu' | 'gpu';
 
-/** A place arrays are computed: `mx.cpu` or `mx.gpu`. */
+/** A place arrays are computed: `mx.cpu` or `mx.gpu`. @example mx.add(a, b, { stream: mx.cpu }) */
 export class Device {
   /** @internal */
   constructor(readonly type: DeviceType) {}

@@ -2,7 +2,7 @@
 // Configs come in two styles: `rope_theta` + `rope_scaling` (transformers 4) and
 // `rope_parameters` (transformers 5, possibly keyed by layer type).
 
-/** The rope types `ropeFrequencies` understands. */
+/** The rope types `ropeFrequencies` understands. @example lm.ROPE_TYPES.includes('llama3') // true */
 export const ROPE_TYPES = ['default', 'linear', 'dynamic', 'llama3', 'yarn', 'longrope'] as const;
 export type RopeType = (typeof ROPE_TYPES)[number];
 

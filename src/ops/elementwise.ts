@@ -21,7 +21,11 @@ function outDtype(op: string, rule: OutRule, x: MxArray, ...rest: MxArray[]): Dt
   }
 }
 
-/** Casts an array to a dtype (no-op when it already has it). */
+/**
+ * Casts an array to a dtype (no-op when it already has it).
+ * @example
+ * mx.astype(mx.array([1.7, -1.7]), mx.int32) // [1, -1]
+ */
 export function astype(a: MxArray, dtype: DtypeLike, opts?: StreamOpt): MxArray {
   const d = toDtype(dtype);
   if (a.dtype === d) return a;
@@ -29,7 +33,11 @@ export function astype(a: MxArray, dtype: DtypeLike, opts?: StreamOpt): MxArray 
 }
 installAstype((a, d, dev) => astype(a, d, { stream: dev }));
 
-/** Broadcasts an array to a shape (a view; no copy). */
+/**
+ * Broadcasts an array to a shape (a view; no copy).
+ * @example
+ * mx.broadcastTo(mx.array([1, 2]), [3, 2])
+ */
 export function broadcastTo(a: ArrayInput, shape: readonly number[], opts?: StreamOpt): MxArray {
   const dev = resolveDevice(opts);
   const [x] = operands('broadcastTo', [a], dev);
@@ -42,7 +50,8 @@ export function broadcastTo(a: ArrayInput, shape: readonly number[], opts?: Stre
   return bind('broadcast', [x], { shape: target }, target, x.dtype, dev);
 }
 
-export function unary(prim: UnaryPrim, a: ArrayInput, opts?: StreamOpt): MxArray {
+/** Applies a unary primitive (the per-op functions below are built from it). */
+function unary(prim: UnaryPrim, a: ArrayInput, opts?: StreamOpt): MxArray {
   const dev = resolveDevice(opts);
   const [x0] = operands(prim, [a], dev);
   const def = UNARY_DEFS[prim];
@@ -62,7 +71,8 @@ function prepare(op: string, xs: ArrayInput[], dev: Device, dtype?: Dtype): MxAr
 
 const LOGICAL = new Set<BinaryPrim>(['logicalAnd', 'logicalOr']);
 
-export function binary(prim: BinaryPrim, a: ArrayInput, b: ArrayInput, opts?: StreamOpt): MxArray {
+/** Applies a binary primitive after promotion and broadcasting. */
+function binary(prim: BinaryPrim, a: ArrayInput, b: ArrayInput, opts?: StreamOpt): MxArray {
   const dev = resolveDevice(opts);
   const def = BINARY_DEFS[prim];
   const raw = operands(prim, [a, b], dev);

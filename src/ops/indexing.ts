@@ -15,7 +15,7 @@ export interface Slice {
   stop?: number | null;
   step?: number | null;
 }
-/** `mx.newaxis` inserts a size-1 axis. */
+/** `mx.newaxis` inserts a size-1 axis. @example x.index(mx.newaxis, '...') */
 export const newaxis = null;
 /** One indexing key. */
 export type IndexKey = number | string | null | Slice | MxArray | NestedData[];
@@ -249,7 +249,7 @@ export function sliceUpdate(a: ArrayInput, update: ArrayInput, start: number[], 
   return scatterFlat('sliceUpdate', x, selectedIndices(x, keys, opts), u, 'set', opts);
 }
 
-/** The object `a.at(...)` returns: scatter updates at the indexed positions. */
+/** The object `a.at(...)` returns: scatter updates at the indexed positions. @example a.at(mx.array([0, 0])).add(1) */
 export class AtIndexer {
   /** @internal */
   constructor(private readonly a: MxArray, private readonly keys: IndexKey[], private readonly opts?: StreamOpt) {}
