@@ -182,7 +182,7 @@ function describeAdapter(info: Any): string {
 // Inputs and references
 
 /** Deterministic uniform(-1, 1) floats (mulberry32). */
-function randomFloats(n: number, seed: number): Float32Array {
+export function randomFloats(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let a = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -455,6 +455,31 @@ function webmlxLib(): Lib {
   };
 }
 
+/** @jax-js/jax with its WebGPU backend started and made the default device. */
+export async function loadJax(): Promise<Any> {
+  // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
+  const jax = await import('@jax-js/jax');
+  const got: string[] = await jax.init('webgpu');
+  if (!got.includes('webgpu')) throw new Error('jax-js: WebGPU backend did not start');
+  jax.defaultDevice('webgpu');
+  return jax;
+}
+
+/** tfjs-core on its WebGPU backend, with gradients registered (for training benches). */
+export async function loadTfjs(): Promise<Any> {
+  // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
+  const tf = await import('@tensorflow/tfjs-core');
+  // @ts-ignore -- tfjs-core alone has no gradient kernels (the tfjs umbrella registers them)
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  // @ts-ignore -- registers the 'webgpu' backend when navigator.gpu exists at import time
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: setBackend("webgpu") failed');
+  await tf.ready();
+  // small ops on CPU-resident tensors would otherwise run on the CPU (1000 tiny adds)
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  return tf;
+}
+
 function jaxLib(jit: boolean): Lib {
   let jax: Any, np: Any, nn: Any, read: (b: GPUBuffer) => Promise<number>;
   // every function takes ownership of its arguments (jax-js reference counting)
@@ -474,13 +499,9 @@ function jaxLib(jit: boolean): Lib {
     name: jit ? 'jax-js-jit' : 'jax-js',
     note: jit ? '@jax-js/jax, each op wrapped in jit() (fused)' : '@jax-js/jax, eager',
     async init() {
-      // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
-      jax = await import('@jax-js/jax');
+      jax = await loadJax();
       np = jax.numpy;
       nn = jax.nn;
-      const got: string[] = await jax.init('webgpu');
-      if (!got.includes('webgpu')) throw new Error('jax-js: WebGPU backend did not start');
-      jax.defaultDevice('webgpu');
       const dev: GPUDevice = jax.getWebGPUDevice();
       read = smallReader(dev);
       return describeAdapter((dev as Any).adapterInfo);
@@ -542,14 +563,7 @@ function tfjsLib(): Lib {
     name: 'tfjs',
     note: '@tensorflow/tfjs-backend-webgpu (WEBGPU_CPU_FORWARD off)',
     async init() {
-      // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
-      tf = await import('@tensorflow/tfjs-core');
-      // @ts-ignore -- registers the 'webgpu' backend when navigator.gpu exists at import time
-      await import('@tensorflow/tfjs-backend-webgpu');
-      if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: setBackend("webgpu") failed');
-      await tf.ready();
-      // small ops on CPU-resident tensors would otherwise run on the CPU (1000 tiny adds)
-      tf.env().set('WEBGPU_CPU_FORWARD', false);
+      tf = await loadTfjs();
       const be = tf.backend();
       return describeAdapter(be.adapterInfo ?? be.device?.adapterInfo);
     },

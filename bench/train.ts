@@ -5,24 +5,13 @@
 // start from the same weights and data, so their loss curves must agree).
 //   node dist/gpu/train.mjs (bundled by bench/gpu-build.mjs) [--big] [--steps=N] [--libs=webmlx,webmlx-eager,jax-js,tfjs]
 import * as mx from '../src/index.ts';
-import { setupGpu, runtimeName } from './suite.ts';
+import { setupGpu, runtimeName, randomFloats, loadJax, loadTfjs } from './suite.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 const G = globalThis as Any;
 
-function rand(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
+const rand = (n: number, seed: number, scale: number): Float32Array => randomFloats(n, seed).map((v) => v * scale);
 
 interface Problem {
   dims: number[];
@@ -102,13 +91,9 @@ function jaxjs(p: Problem): Runner {
   return {
     name: 'jax-js (jit)',
     async init() {
-      // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
-      jax = await import('@jax-js/jax');
+      jax = await loadJax();
       np = jax.numpy;
       nn = jax.nn;
-      const got: string[] = await jax.init('webgpu');
-      if (!got.includes('webgpu')) throw new Error('jax-js: WebGPU backend did not start');
-      jax.defaultDevice('webgpu');
       params = {};
       for (let l = 0; l < 3; l++) {
         params[`w${l}`] = np.array(p.w[l], { shape: [p.dims[l], p.dims[l + 1]], dtype: np.float32 });
@@ -147,15 +132,7 @@ function tfjs(p: Problem): Runner {
   return {
     name: 'tfjs-webgpu',
     async init() {
-      // @ts-ignore -- optional peer from bench/peers/node_modules, bundled by esbuild
-      tf = await import('@tensorflow/tfjs-core');
-      // @ts-ignore -- tfjs-core alone has no gradient kernels (the tfjs umbrella registers them)
-      await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-      // @ts-ignore -- registers the 'webgpu' backend
-      await import('@tensorflow/tfjs-backend-webgpu');
-      if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: setBackend("webgpu") failed');
-      await tf.ready();
-      tf.env().set('WEBGPU_CPU_FORWARD', false);
+      tf = await loadTfjs();
       for (let l = 0; l < 3; l++) {
         vars.push(tf.variable(tf.tensor(p.w[l], [p.dims[l], p.dims[l + 1]])), tf.variable(tf.tensor(p.b[l], [p.dims[l + 1]])));
       }

@@ -100,3 +100,6 @@ export function reshapeStrides(shape: Shape, strides: readonly number[], newShap
   for (let k = ni; k < ns.length; k++) nst[k] = 1;
   return nst;
 }
+
+/** The smallest power of two >= n (1 for n <= 1). */
+export const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));

@@ -41,4 +41,4 @@ export function compositeRules<A>(f: (ins: MxArray[], attrs: A) => MxArray, diff
   };
 }
 
-export const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+export { nextPow2 } from '../core/shape.ts';

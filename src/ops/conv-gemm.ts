@@ -8,8 +8,8 @@ import type { ExternOp, Spec } from '../ir/extern.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { accType, fromAcc, toAcc, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 
-/** Geometry of one convolution (spatial lists have one entry per axis). */
-export interface ConvGeom {
+/** Parameters of one convolution (spatial lists have one entry per axis). */
+export interface ConvParams {
   stride: number[];
   /** Padding in the input-dilated coordinates (negative crops). */
   lo: number[];
@@ -18,6 +18,10 @@ export interface ConvGeom {
   inputDilation: number[];
   groups: number;
   flip: boolean;
+}
+
+/** ConvParams with the output's spatial size (the kernel's attributes). */
+export interface ConvGeom extends ConvParams {
   outSpatial: number[];
 }
 

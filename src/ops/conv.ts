@@ -12,7 +12,7 @@ import { fmtShape, sizeOf } from '../core/shape.ts';
 import { operands, type ArrayInput } from './core.ts';
 import { add, astype } from './elementwise.ts';
 import { callExtern } from './extern.ts';
-import { CONV, type ConvGeom } from './conv-gemm.ts';
+import { CONV, type ConvGeom, type ConvParams } from './conv-gemm.ts';
 import type { ExternOp } from '../ir/extern.ts';
 import { vjp } from '../transforms/api.ts';
 import { reshape, transpose, pad, sliceRaw, stack, expandDims } from './shape.ts';
@@ -23,15 +23,6 @@ export type IntOrTuple = number | readonly number[];
 /** Padding of convGeneral: one int, one per axis, or separate [low, high] lists. */
 export type ConvPadding = number | readonly number[] | readonly [readonly number[], readonly number[]];
 
-interface ConvParams {
-  stride: number[];
-  lo: number[];
-  hi: number[];
-  kernelDilation: number[];
-  inputDilation: number[];
-  groups: number;
-  flip: boolean;
-}
 
 const isInt = (v: number) => Number.isInteger(v);
 

@@ -2,7 +2,7 @@
 // passes over each row in one dispatch (shaders/softmax.wgsl), reading the row through
 // fused elementwise producers (a bias add before it costs no extra kernel). The CPU
 // reference works in float64; derivatives are the closed forms y (g - sum(g y)).
-import { contiguousStrides, sizeOf } from '../core/shape.ts';
+import { contiguousStrides, nextPow2, sizeOf } from '../core/shape.ts';
 import type { ExternOp } from '../ir/extern.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { narrow, wideOf } from '../backend/webgpu/layout.ts';
@@ -10,7 +10,6 @@ import { multiply, subtract } from './elementwise.ts';
 import { sum } from './reduce.ts';
 
 const SWG = 256;
-const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** Softmax over the last axis of its one input. */
 export const SOFTMAX: ExternOp<null> = {

@@ -90,7 +90,7 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
     const shared = uses > 1 && uses <= 4 && c <= 8 && elementwiseOnly.get(n) === true;
     if (fusable(n._node!.prim) && (uses === 1 || shared) && !needed.has(n)) inline.add(n);
   }
-  const epilogues = matmulEpilogues(nodes, inline, consumers, needed, budget, leaves);
+  const epilogues = planEpilogues(nodes, inline, consumers, needed, budget, leaves);
   for (const m of epilogues.values()) inline.add(m);
   const steps = nodes.filter((n) => !inline.has(n));
   const lastUse = new Map<MxArray, number>();
@@ -116,7 +116,7 @@ const floatKind = (n: MxArray): boolean => n.dtype.kind === 'f' || n.dtype.kind 
  * chain's root is computed in the kernel's store hook, so the raw result never goes to
  * memory. The producer must be read exactly once, at the output's own index.
  */
-function matmulEpilogues(
+function planEpilogues(
   nodes: MxArray[], inline: Set<MxArray>, consumers: Map<MxArray, number>, needed: Set<MxArray>, budget: number,
   leaves: Map<MxArray, Set<MxArray>>,
 ): Map<MxArray, MxArray> {

@@ -43,12 +43,6 @@ export class KernelBuilder {
     this.decls.push(decl);
   }
 
-  /** Whether a declaration naming `name` was emitted (fn, var or alias). */
-  hasDecl(name: string): boolean {
-    const re = new RegExp(`\\b(?:fn|var<private>|alias)\\s+${name}\\b`);
-    return this.decls.some((d) => re.test(d));
-  }
-
   get inputCount(): number {
     return this.inputs.length;
   }

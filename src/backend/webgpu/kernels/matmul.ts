@@ -14,11 +14,10 @@ import type { ExprGen } from '../codegen.ts';
  */
 function storeExpr(k: KernelBuilder, g: ExprGen, n: MxArray, root: MxArray | null, acc: string, v: string, i: string): string {
   if (!root) return wideBits(n.dtype, fromAcc(n.dtype, v));
-  if (!k.hasDecl('mm_v')) {
-    k.emit(`var<private> mm_v: ${acc};`);
-    k.emit(`fn mm_product(i: u32) -> ${wtype(n.dtype)} {\n  return ${fromAcc(n.dtype, 'mm_v')};\n}`);
-    g.provide(n, 'mm_product');
-  }
+  // called once per kernel: the product is handed to the root's expression through mm_v
+  k.emit(`var<private> mm_v: ${acc};`);
+  k.emit(`fn mm_product(i: u32) -> ${wtype(n.dtype)} {\n  return ${fromAcc(n.dtype, 'mm_v')};\n}`);
+  g.provide(n, 'mm_product');
   return `${wideBits(root.dtype, `${g.fnOf(root)}(${i})`)}`;
 }
 
