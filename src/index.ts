@@ -9,7 +9,7 @@ import { evalArrays, evalWith } from './ir/eval.ts';
 export { MxArray } from './core/array.ts';
 export {
   Dtype, bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16,
-  float64, issubdtype, finfo, iinfo, type DtypeLike, type DtypeName,
+  float64, complex64, issubdtype, finfo, iinfo, type DtypeLike, type DtypeName,
 } from './core/dtype.ts';
 export { Device, cpu, gpu, setDefaultDevice, defaultDevice, type StreamOpt } from './core/device.ts';
 export {
@@ -94,6 +94,9 @@ export {
 } from './ops/misc.ts';
 export { logcumsumexp } from './ops/logcumsumexp.ts';
 export { view } from './ops/view.ts';
+export { real, imag, conj, conjugate, angle, complex } from './ops/complex.ts';
+export type { ComplexValue } from './ops/core.ts';
+export type { Complex } from './api/readback.ts';
 export * as linalg from './linalg/index.ts';
 export { quantize, dequantize, quantizedMatmul, gatherQmm, type DequantizeOptions, type QuantMode } from './quant/index.ts';
 export * as fft from './fft/index.ts';

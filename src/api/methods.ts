@@ -11,7 +11,7 @@ import * as I from '../ops/indexing.ts';
 import { matmul } from '../ops/matmul.ts';
 import { diag, diagonal } from '../ops/misc.ts';
 import { view } from '../ops/view.ts';
-import { data, tolist, item, type Nested } from './readback.ts';
+import { data, tolist, item, type Nested, type Complex } from './readback.ts';
 import type { TypedArray } from '../core/numeric.ts';
 
 type Ax = R.Axis;
@@ -86,7 +86,7 @@ declare module '../core/array.ts' {
     /** Evaluates and reads values as nested JS arrays. */
     tolist(): Promise<Nested>;
     /** Evaluates and reads the single value. */
-    item(): Promise<number | boolean>;
+    item(): Promise<number | boolean | Complex>;
     /** Evaluates and reads values as a TypedArray. */
     data(): Promise<TypedArray | globalThis.ArrayLike<number>>;
   }

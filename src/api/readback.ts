@@ -5,9 +5,12 @@ import { ensureCpu, readSpan } from '../core/transfer.ts';
 import { offsets } from '../backend/cpu/strided.ts';
 import { allocTyped, reader, type TypedArray } from '../core/numeric.ts';
 import { isContiguous } from '../core/shape.ts';
+import { toPairs } from '../ops/complex.ts';
 
 /** Values of a realized array as a TypedArray in row-major order. */
 export async function hostData(a: MxArray): Promise<TypedArray> {
+  // complex64 reads as its float32 (re, im) pairs
+  if (a.dtype.kind === 'c') return hostData(toPairs(a));
   await evalArrays(a);
   const r = a._data;
   if (!r) throw new Error(`[data] Array ${a.toString()} was disposed.`);
@@ -51,16 +54,24 @@ export async function data(a: MxArray): Promise<TypedArray | globalThis.ArrayLik
   return raw;
 }
 
-export type Nested = number | boolean | Nested[];
+/** A complex64 element as read back (JS has no complex number type). */
+export interface Complex {
+  re: number;
+  im: number;
+}
 
-/** Values as nested JS arrays (numbers, or booleans for bool). @example await mx.tolist(mx.eye(2)) // [[1, 0], [0, 1]] */
+export type Nested = number | boolean | Complex | Nested[];
+
+/** Values as nested JS arrays (numbers, booleans for bool, {re, im} for complex64). @example await mx.tolist(mx.eye(2)) // [[1, 0], [0, 1]] */
 export async function tolist(a: MxArray): Promise<Nested> {
   const raw = await hostData(a);
   const rd = reader(a.dtype, raw);
   const isBool = a.dtype.name === 'bool';
+  const isComplex = a.dtype.kind === 'c';
   let i = 0;
   const build = (d: number): Nested => {
     if (d === a.ndim) {
+      if (isComplex) return { re: raw[2 * i] as number, im: raw[2 * i++ + 1] as number };
       const v = rd(i++);
       return isBool ? v !== 0 : v;
     }
@@ -72,8 +83,12 @@ export async function tolist(a: MxArray): Promise<Nested> {
 }
 
 /** The single value of a size-1 array. @example await mx.item(mx.sum(mx.ones([3]))) // 3 */
-export async function item(a: MxArray): Promise<number | boolean> {
+export async function item(a: MxArray): Promise<number | boolean | Complex> {
   if (a.size !== 1) throw new Error(`[item] Only size-1 arrays can be converted to a scalar; got shape (${a.shape.join(',')}).`);
+  if (a.dtype.kind === 'c') {
+    const p = await hostData(a);
+    return { re: p[0] as number, im: p[1] as number };
+  }
   const v = reader(a.dtype, await hostData(a))(0);
   return a.dtype.name === 'bool' ? v !== 0 : v;
 }

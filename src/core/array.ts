@@ -1,5 +1,5 @@
 // The lazy array: a node of the graph until evaluated, then a strided view of a Storage.
-import { type Dtype, is64 } from './dtype.ts';
+import { type Dtype, float32, is64 } from './dtype.ts';
 import { type Device } from './device.ts';
 import { Storage } from './memory.ts';
 import { type Shape, contiguousStrides, sizeOf, fmtShape } from './shape.ts';
@@ -100,7 +100,8 @@ export class MxArray {
 
 /** @internal Wraps host data (already in `dtype`'s storage type) as a realized array. */
 export function fromTyped(data: TypedArray, shape: Shape, dtype: Dtype, device: Device): MxArray {
-  const st = new Storage(dtype, data.length);
+  // complex64 is stored as float32 (re, im) pairs; strides count complex elements
+  const st = new Storage(dtype.kind === 'c' ? float32 : dtype, data.length);
   st.setCpu(data);
   const a = new MxArray(shape, dtype, device, null);
   a._realize({ storage: st, strides: contiguousStrides(shape), offset: 0 });

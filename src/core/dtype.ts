@@ -1,12 +1,12 @@
 // Data types and MLX's promotion lattice.
 
-/** Kind letters as in NumPy's array protocol: b bool, u unsigned, i signed, f float, V bfloat16. */
-export type DtypeKind = 'b' | 'u' | 'i' | 'f' | 'V';
+/** Kind letters as in NumPy's array protocol: b bool, u unsigned, i signed, f float, V bfloat16, c complex. */
+export type DtypeKind = 'b' | 'u' | 'i' | 'f' | 'V' | 'c';
 
 export type DtypeName =
   | 'bool' | 'uint8' | 'uint16' | 'uint32' | 'uint64'
   | 'int8' | 'int16' | 'int32' | 'int64'
-  | 'float16' | 'float32' | 'bfloat16' | 'float64';
+  | 'float16' | 'float32' | 'bfloat16' | 'float64' | 'complex64';
 
 /**
  * A data type. Compare with `===`; every dtype is a singleton.
@@ -62,9 +62,15 @@ export const float32 = mk('float32', 4, 'f');
 export const bfloat16 = mk('bfloat16', 2, 'V');
 /** 64-bit float; CPU device only (as in MLX). @example mx.array([0.1], mx.float64, { stream: mx.cpu }) */
 export const float64 = mk('float64', 8, 'f');
+/**
+ * Complex numbers of two float32s (real, imaginary), on both devices. Ops on complex arrays
+ * lower to float32 ops on (re, im) pairs, so they fuse and differentiate like real ones.
+ * @example mx.array([{ re: 1, im: 2 }]).dtype === mx.complex64 // true
+ */
+export const complex64 = mk('complex64', 8, 'c');
 
 export const ALL_DTYPES: readonly Dtype[] = [
-  bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16, float64,
+  bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16, float64, complex64,
 ];
 const BY_NAME = new Map<string, Dtype>(ALL_DTYPES.map((d) => [d.name, d]));
 
@@ -79,11 +85,11 @@ export function toDtype(d: DtypeLike): Dtype {
   return r;
 }
 
-// MLX's table (mlx/dtype.cpp, JAX rules), with float64 dominating every real type.
-// Rows/cols in ALL_DTYPES order.
+// MLX's table (mlx/dtype.cpp, JAX rules), with float64 dominating every real type and
+// complex64 every type. Rows/cols in ALL_DTYPES order.
 const T = ALL_DTYPES;
-const [B, U8, U16, U32, U64, I8, I16, I32, I64, F16, F32, BF, F64] = T;
-const RULES: Dtype[][] = [
+const [B, U8, U16, U32, U64, I8, I16, I32, I64, F16, F32, BF, F64, C64] = T;
+const REAL_RULES: Dtype[][] = [
   /* bool   */ [B, U8, U16, U32, U64, I8, I16, I32, I64, F16, F32, BF, F64],
   /* uint8  */ [U8, U8, U16, U32, U64, I16, I16, I32, I64, F16, F32, BF, F64],
   /* uint16 */ [U16, U16, U16, U32, U64, I32, I32, I32, I64, F16, F32, BF, F64],
@@ -98,6 +104,7 @@ const RULES: Dtype[][] = [
   /* bf16   */ [BF, BF, BF, BF, BF, BF, BF, BF, BF, F32, F32, BF, F64],
   /* f64    */ [F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64],
 ];
+const RULES: Dtype[][] = [...REAL_RULES.map((r) => [...r, C64]), T.map(() => C64)];
 
 /** The dtype two dtypes promote to. */
 export function promoteTypes(a: Dtype, b: Dtype): Dtype {
@@ -109,10 +116,13 @@ export const isInteger = (d: Dtype): boolean => d.kind === 'i' || d.kind === 'u'
 export const isUnsigned = (d: Dtype): boolean => d.kind === 'u';
 export const isSigned = (d: Dtype): boolean => d.kind === 'i';
 /** 64-bit types live only on the CPU device. */
-export const is64 = (d: Dtype): boolean => d.size === 8;
+export const is64 = (d: Dtype): boolean => d.size === 8 && d.kind !== 'c';
+export const isComplex = (d: Dtype): boolean => d.kind === 'c';
+/** Types that carry derivatives: real floats and complex64. */
+export const isInexact = (d: Dtype): boolean => isFloating(d) || d.kind === 'c';
 
 /** Abstract dtype categories for `mx.issubdtype`, as MLX names them. */
-export type DtypeCategory = 'generic' | 'number' | 'integer' | 'signedinteger' | 'unsignedinteger' | 'floating' | 'inexact';
+export type DtypeCategory = 'generic' | 'number' | 'integer' | 'signedinteger' | 'unsignedinteger' | 'floating' | 'complexfloating' | 'inexact';
 
 /**
  * Whether a dtype belongs to a category (or equals another dtype).
@@ -127,7 +137,9 @@ export function issubdtype(d: DtypeLike, cat: DtypeLike | DtypeCategory): boolea
     case 'integer': return isInteger(t);
     case 'signedinteger': return isSigned(t);
     case 'unsignedinteger': return isUnsigned(t);
-    case 'floating': case 'inexact': return isFloating(t);
+    case 'floating': return isFloating(t);
+    case 'complexfloating': return isComplex(t);
+    case 'inexact': return isFloating(t) || isComplex(t);
     default: return toDtype(cat) === t;
   }
 }
@@ -146,7 +158,7 @@ export function dtypeRange(d: Dtype): { min: number; max: number } {
     case 'int64': return { min: -9223372036854775808, max: 9223372036854775807 };
     case 'float16': return { min: -65504, max: 65504 };
     case 'bfloat16': return { min: -3.3895313892515355e38, max: 3.3895313892515355e38 };
-    case 'float32': return { min: -3.4028234663852886e38, max: 3.4028234663852886e38 };
+    case 'float32': case 'complex64': return { min: -3.4028234663852886e38, max: 3.4028234663852886e38 };
     case 'float64': return { min: -Number.MAX_VALUE, max: Number.MAX_VALUE };
   }
 }
@@ -158,8 +170,8 @@ export function dtypeRange(d: Dtype): { min: number; max: number } {
  */
 export function finfo(d: DtypeLike): { min: number; max: number; eps: number; dtype: Dtype } {
   const t = toDtype(d);
-  if (!isFloating(t)) throw new TypeError(`[finfo] dtype ${t.name} is not a floating type`);
-  const eps = { float16: 2 ** -10, bfloat16: 2 ** -7, float32: 2 ** -23, float64: 2 ** -52 }[t.name as 'float16'];
+  if (!isFloating(t) && !isComplex(t)) throw new TypeError(`[finfo] dtype ${t.name} is not a floating type`);
+  const eps = { float16: 2 ** -10, bfloat16: 2 ** -7, float32: 2 ** -23, float64: 2 ** -52, complex64: 2 ** -23 }[t.name as 'float16'];
   return { ...dtypeRange(t), eps, dtype: t };
 }
 

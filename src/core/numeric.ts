@@ -96,6 +96,8 @@ export function allocTyped(d: Dtype, n: number): TypedArray {
     case 'int32': return new Int32Array(n);
     case 'float32': return new Float32Array(n);
     case 'float64': return new Float64Array(n);
+    // (re, im) pairs
+    case 'complex64': return new Float32Array(2 * n);
     case 'int64': return new BigInt64Array(n);
     case 'uint64': return new BigUint64Array(n);
   }
@@ -113,6 +115,7 @@ export function viewTyped(d: Dtype, buf: ArrayBuffer, byteOffset = 0, n?: number
     case 'int32': return new Int32Array(buf, byteOffset, len);
     case 'float32': return new Float32Array(buf, byteOffset, len);
     case 'float64': return new Float64Array(buf, byteOffset, len);
+    case 'complex64': return new Float32Array(buf, byteOffset, 2 * len);
     case 'int64': return new BigInt64Array(buf, byteOffset, len);
     case 'uint64': return new BigUint64Array(buf, byteOffset, len);
   }

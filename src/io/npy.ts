@@ -17,7 +17,7 @@ function descrOf(d: Dtype): string {
 
 const DESCR: Record<string, string> = {
   b1: 'bool', u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64', i1: 'int8', i2: 'int16', i4: 'int32',
-  i8: 'int64', f2: 'float16', f4: 'float32', f8: 'float64', V2: 'bfloat16',
+  i8: 'int64', f2: 'float16', f4: 'float32', f8: 'float64', V2: 'bfloat16', c8: 'complex64',
 };
 
 /**
@@ -110,7 +110,7 @@ export function decodeNpy(b: Uint8Array, opts?: StreamOpt): MxArray {
   const have = b.length - h.dataOffset;
   check(have >= need, 'npy', `Data is truncated: shape (${h.shape.join(', ')}) of ${h.dtype.name} needs ${need} bytes, the file has ${have}.`);
   const raw = b.slice(h.dataOffset, h.dataOffset + need);
-  if (h.bigEndian) byteswap(raw, h.dtype.size);
+  if (h.bigEndian) byteswap(raw, h.dtype.kind === 'c' ? 4 : h.dtype.size);
   if (h.dtype.name === 'bool') {
     for (const v of raw) check(v <= 1, 'npy', `bool data holds the byte ${v}; only 0 and 1 are valid.`);
   }

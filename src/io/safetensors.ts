@@ -7,7 +7,7 @@ import { FormatError, check, arrayBytes, arrayFromBytes, concatBytes, fromUtf8, 
 
 const TO_ST: Record<DtypeName, string> = {
   bool: 'BOOL', uint8: 'U8', uint16: 'U16', uint32: 'U32', uint64: 'U64', int8: 'I8', int16: 'I16', int32: 'I32',
-  int64: 'I64', float16: 'F16', bfloat16: 'BF16', float32: 'F32', float64: 'F64',
+  int64: 'I64', float16: 'F16', bfloat16: 'BF16', float32: 'F32', float64: 'F64', complex64: 'C64',
 };
 const FROM_ST: Record<string, DtypeName> = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k as DtypeName]));
 

@@ -60,6 +60,12 @@ export interface PrimParams {
    * result); transforms use the rules in `impl` with the other inputs as primals.
    */
   custom: { impl: CustomImpl; index: number };
+  /**
+   * complex64 [...S] <-> float32 [...S, 2] (re, im): a reinterpretation that shares storage
+   * when the pairs are adjacent in memory. Every other op on complex arrays lowers to float
+   * ops between these (src/ops/complex.ts), so kernels never compute on complex values.
+   */
+  complexView: { toComplex: boolean };
   /** Output `index` of a hand-written kernel (src/ir/extern.ts). */
   extern: ExternParams;
 }

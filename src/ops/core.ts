@@ -1,7 +1,7 @@
 // Building arrays: from JS data, from scalars, and applying primitives.
 import { MxArray, fromTyped, makeNode } from '../core/array.ts';
 import {
-  type Dtype, type DtypeLike, toDtype, bool, int32, float32, isFloating, promoteTypes, is64,
+  type Dtype, type DtypeLike, toDtype, bool, int32, float32, complex64, isFloating, isComplex, promoteTypes, is64,
 } from '../core/dtype.ts';
 import { type Device, type StreamOpt, resolveDevice, defaultDevice } from '../core/device.ts';
 import { allocTyped, writer, type TypedArray } from '../core/numeric.ts';
@@ -9,7 +9,13 @@ import { type Shape, fmtShape } from '../core/shape.ts';
 import type { Prim, ParamsOf } from '../ir/primitive.ts';
 
 /** Nested JS data accepted by `mx.array`. */
-export type NestedData = number | boolean | bigint | readonly NestedData[];
+export type NestedData = number | boolean | bigint | ComplexValue | readonly NestedData[];
+/** A complex number for `mx.array` (gives complex64). */
+export interface ComplexValue {
+  re: number;
+  im: number;
+}
+const isComplexValue = (v: unknown): v is ComplexValue => typeof v === 'object' && v !== null && 're' in v && 'im' in v;
 /** Anything an op accepts as an array operand. */
 export type ArrayInput = MxArray | number | boolean | NestedData | TypedArray;
 
@@ -17,12 +23,24 @@ export type ArrayInput = MxArray | number | boolean | NestedData | TypedArray;
 export function bind<P extends Prim>(
   prim: P, inputs: MxArray[], params: ParamsOf<P>, shape: Shape, dtype: Dtype, device: Device,
 ): MxArray {
+  if (prim !== 'complexView' && (isComplex(dtype) || inputs.some((x) => isComplex(x.dtype)))) {
+    return lowerComplex(prim, inputs, params, shape, dtype, device);
+  }
   if (device.type === 'gpu') {
     for (const x of inputs) {
       if (is64(x.dtype)) throw new TypeError(`[${prim}] Input of dtype ${x.dtype.name} cannot be used on the GPU; cast it on the CPU first.`);
     }
   }
   return makeNode(prim, inputs, params, shape, dtype, device);
+}
+
+type Lowering = (prim: Prim, inputs: MxArray[], params: unknown, shape: Shape, dtype: Dtype, device: Device) => MxArray;
+let lowerComplex: Lowering = () => {
+  throw new Error('internal: complex lowering not installed');
+};
+/** @internal src/ops/complex.ts rewrites ops on complex64 into float32 ops on (re, im) pairs. */
+export function installComplexLowering(f: Lowering): void {
+  lowerComplex = f;
 }
 
 function typedDtype(a: TypedArray): Dtype {
@@ -55,9 +73,11 @@ function inferShape(data: NestedData, op: string): number[] {
   return shape;
 }
 
-function flatten(data: NestedData, out: (number | boolean | bigint)[]): void {
+type Scalar = number | boolean | bigint | ComplexValue;
+
+function flatten(data: NestedData, out: Scalar[]): void {
   if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data as number | boolean | bigint);
+  else out.push(data as Scalar);
 }
 
 /**
@@ -77,21 +97,31 @@ export function array(data: ArrayInput, dtype?: DtypeLike, opts?: StreamOpt): Mx
     return fromValues(Array.from(src as globalThis.ArrayLike<number | bigint>), [src.length], dt, dev, src);
   }
   const shape = inferShape(data as NestedData, 'array');
-  const flat: (number | boolean | bigint)[] = [];
+  const flat: Scalar[] = [];
   flatten(data as NestedData, flat);
   let dt: Dtype;
   if (dtype) dt = toDtype(dtype);
   else if (flat.length === 0) dt = float32;
+  else if (flat.some(isComplexValue)) dt = complex64;
   else if (flat.every((v) => typeof v === 'boolean')) dt = bool;
   else if (flat.every((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'boolean')) dt = int32;
   else dt = float32;
   return fromValues(flat, shape, dt, dev);
 }
 
-function fromValues(flat: (number | boolean | bigint)[], shape: number[], dt: Dtype, dev: Device, src?: TypedArray): MxArray {
+function fromValues(flat: Scalar[], shape: number[], dt: Dtype, dev: Device, src?: TypedArray): MxArray {
   if (dev.type === 'gpu' && is64(dt)) {
     throw new TypeError(`[array] ${dt.name} is not supported on the GPU; pass {stream: mx.cpu}.`);
   }
+  if (isComplex(dt)) {
+    const pairs = new Float32Array(2 * flat.length);
+    flat.forEach((v, i) => {
+      pairs[2 * i] = isComplexValue(v) ? v.re : Number(v);
+      pairs[2 * i + 1] = isComplexValue(v) ? v.im : 0;
+    });
+    return fromTyped(pairs, shape, dt, dev);
+  }
+  if (flat.some(isComplexValue)) throw new TypeError(`[array] Complex values cannot be stored as ${dt.name}; use complex64.`);
   const out = allocTyped(dt, flat.length);
   if (src && src.constructor === out.constructor) out.set(src as never);
   else {
@@ -99,7 +129,7 @@ function fromValues(flat: (number | boolean | bigint)[], shape: number[], dt: Dt
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
       if (typeof v === 'bigint' && (dt.name === 'int64' || dt.name === 'uint64')) out[i] = v;
-      else w(i, Number(v));
+      else w(i, Number(v as number));
     }
   }
   return fromTyped(out, shape, dt, dev);

@@ -1,7 +1,7 @@
 // Public elementwise ops: unary, binary, where, astype, and composites over them.
 import { MxArray } from '../core/array.ts';
 import {
-  type Dtype, type DtypeLike, toDtype, bool, float32, isFloating, isInteger, promoteTypes,
+  type Dtype, type DtypeLike, toDtype, bool, float32, isComplex, isFloating, isInteger, promoteTypes,
 } from '../core/dtype.ts';
 import { type StreamOpt, resolveDevice, type Device } from '../core/device.ts';
 import { broadcastShapes, shapesEqual } from '../core/shape.ts';
@@ -15,7 +15,7 @@ function outDtype(op: string, rule: OutRule, x: MxArray, ...rest: MxArray[]): Dt
   switch (rule) {
     case 'same': return t;
     case 'bool': return bool;
-    case 'float': return isFloating(t) ? t : float32;
+    case 'float': return isFloating(t) || isComplex(t) ? t : float32;
     case 'int': if (isInteger(t) || t === bool) return t; return dtypeError(op, x, ...rest);
     case 'numeric': if (t === bool) return dtypeError(op, x, ...rest); return t;
   }
@@ -78,7 +78,7 @@ function binary(prim: BinaryPrim, a: ArrayInput, b: ArrayInput, opts?: StreamOpt
   const raw = operands(prim, [a, b], dev);
   let dt = promoteTypes(raw[0].dtype, raw[1].dtype);
   if (LOGICAL.has(prim)) dt = bool;
-  else if (def.out === 'float' && !isFloating(dt)) dt = float32;
+  else if (def.out === 'float' && !isFloating(dt) && !isComplex(dt)) dt = float32;
   if (def.out === 'int' && !(isInteger(dt) || dt === bool)) dtypeError(prim, ...raw);
   if (def.out === 'numeric' && dt === bool && prim !== 'subtract') dtypeError(prim, ...raw);
   if (prim === 'subtract' && dt === bool) dtypeError(prim, ...raw);

@@ -7,7 +7,7 @@ import type { CustomImpl } from '../ir/primitive.ts';
 import { bind } from '../ops/core.ts';
 import { zeros } from '../ops/creation.ts';
 import * as E from '../ops/elementwise.ts';
-import { isFloating } from '../core/dtype.ts';
+import { isInexact } from '../core/dtype.ts';
 import { VJP } from './rules/vjp.ts';
 import { JVP } from './rules/jvp.ts';
 
@@ -95,7 +95,7 @@ export function backward(outs: MxArray[], cts: MxArray[], marks: MxArray[]): MxA
     const res = rule(g, n, node.inputs, node.params);
     node.inputs.forEach((x, k) => {
       const r = res[k];
-      if (r && dep.has(x) && isFloating(x.dtype)) accumulate(ct, x, E.astype(r, x.dtype));
+      if (r && dep.has(x) && isInexact(x.dtype)) accumulate(ct, x, E.astype(r, x.dtype));
     });
   }
   return marks.map((m) => ct.get(m) ?? zeros(m.shape, m.dtype));
@@ -130,7 +130,7 @@ export function forward(outs: MxArray[], marks: MxArray[], tangents: (MxArray | 
     }
     const rule = JVP[node.prim] as (t: (MxArray | null)[], y: MxArray, ins: MxArray[], p: unknown) => MxArray | null;
     const t = rule(ts, n, node.inputs, node.params);
-    tan.set(n, t && isFloating(n.dtype) ? E.astype(t, n.dtype) : null);
+    tan.set(n, t && isInexact(n.dtype) ? E.astype(t, n.dtype) : null);
   }
   return outs.map((o) => tan.get(o) ?? null);
 }

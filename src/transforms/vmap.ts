@@ -20,7 +20,7 @@ function batchRule(n: number, prim: Prim, ins: B[], y: MxArray, p: unknown): MxA
   const out = [n, ...y.shape];
   const P = p as ParamsOf<Prim>;
   const all = () => ins.map((x) => lift(x, n));
-  if (isUnary(prim) || isBinary(prim) || prim === 'where' || prim === 'astype') return bind(prim, all(), P, out, y.dtype, y.device);
+  if (isUnary(prim) || isBinary(prim) || prim === 'where' || prim === 'astype' || prim === 'complexView') return bind(prim, all(), P, out, y.dtype, y.device);
   if (isReduce(prim)) return bind(prim, all(), { axes: (P as ParamsOf<'sum'>).axes.map((a) => a + 1) }, out, y.dtype, y.device);
   if (isScan(prim)) return bind(prim, all(), { ...(P as ParamsOf<'cumsum'>), axis: (P as ParamsOf<'cumsum'>).axis + 1 }, out, y.dtype, y.device);
   switch (prim) {

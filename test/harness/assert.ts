@@ -5,7 +5,8 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-export type Numeric = number | bigint | boolean;
+/** Complex values (from a complex64 readback) compare as a trailing axis of (re, im). */
+export type Numeric = number | bigint | boolean | { re: number; im: number };
 /** A number, a flat array-like (typed arrays included), or nested arrays of them. */
 export type NumericTree = Numeric | ArrayLike<Numeric> | readonly NumericTree[];
 
@@ -35,6 +36,7 @@ export function flatten(x: unknown, what = 'value'): { shape: number[]; data: nu
   let leafDepth = -1;
   // The shape is fixed by the first element on each level; later ones must agree.
   const walk = (v: unknown, depth: number, path: string): void => {
+    if (typeof v === 'object' && v !== null && 're' in v && 'im' in v) v = [(v as { re: number }).re, (v as { im: number }).im];
     if (isArrayLike(v)) {
       if (leafDepth >= 0 && depth >= leafDepth)
         fail(undefined, `${what} is ragged at ${path}: an array where a scalar was expected`);

@@ -311,8 +311,30 @@ const KERNELS: { [P in Prim]: Kernel<P> } = {
   matmul,
   randomBits,
   custom: (ins) => ins[ins.length - 1].r,
+  complexView,
   extern: externKernel,
 };
+
+/**
+ * complex64 [...S] <-> float32 [...S, 2]. Complex storage is float32 pairs with strides in
+ * complex elements, so both directions are views when the pairs are adjacent.
+ */
+function complexView(ins: KIn[], p: ParamsOf<'complexView'>): Realized {
+  const r = ins[0].r;
+  if (!p.toComplex) return view(r, [...r.strides.map((s) => 2 * s), 1], 2 * r.offset);
+  if (complexViewable(r, ins[0].a.shape)) return view(r, complexStrides(r, ins[0].a.shape), r.offset / 2);
+  const c = copyContiguous(ins[0]);
+  return view(c, contiguousStrides(ins[0].a.shape.slice(0, -1)), 0);
+}
+
+/** Strides of complex elements over float32 pairs (size-1 axes get 0, their stride may be odd). */
+export const complexStrides = (r: Realized, shape: readonly number[]): number[] => r.strides.slice(0, -1).map((s, d) => (shape[d] === 1 ? 0 : s / 2));
+
+/** Whether float32 pairs [...S, 2] can be read as complex storage without a copy. */
+export function complexViewable(r: Realized, shape: readonly number[]): boolean {
+  const nd = shape.length;
+  return r.strides[nd - 1] === 1 && r.offset % 2 === 0 && r.strides.every((s, d) => d === nd - 1 || shape[d] === 1 || s % 2 === 0);
+}
 
 // Results of an extern call, kept until its sibling outputs have read them.
 const externResults = new WeakMap<object, Float64Array[]>();

@@ -12,6 +12,8 @@ export function wtype(d: Dtype): WType {
     case 'i': return 'i32';
     case 'u': return 'u32';
     case 'b': return 'bool';
+    // complex ops lower to float32 (re, im) pairs before any kernel is generated
+    case 'c': throw new Error(`internal: a kernel was asked to compute on ${d.name}`);
   }
 }
 

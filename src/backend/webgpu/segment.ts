@@ -113,7 +113,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
     // results leave in their own dtype's layout (routine kernels may hold 32-bit temporaries)
     for (const n of needed) {
       const r = cx.local.get(n);
-      if (r && r.storage.dtype !== n.dtype) {
+      if (r && r.storage.dtype !== n.dtype && n.dtype.kind !== 'c') {
         const st = packKernel(cx, n, r);
         st.retain();
         r.storage.drop();

@@ -98,6 +98,7 @@ export const JVP: { [P in Prim]: JvpRule<P> } = {
   cummax: (t, y, [x], p) => scanExtremeJvp('cummax', t[0], y, x, p),
   cummin: (t, y, [x], p) => scanExtremeJvp('cummin', t[0], y, x, p),
   custom: (t, y) => t[t.length - 1] ?? (void y, null),
+  complexView: (t, y, _ins, p) => (t[0] ? bind('complexView', [p.toComplex ? E.astype(t[0], 'float32') : t[0]], p, y.shape, y.dtype, y.device) : null),
   extern: (t, _y, ins, p) => {
     if (t.every((x) => x === null)) return null;
     if (p.op.jvp) return p.op.jvp(ins, p.call.outs, t, p.index, p.attrs);

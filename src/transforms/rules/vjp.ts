@@ -117,6 +117,8 @@ export const VJP: { [P in Prim]: VjpRule<P> } = {
   cummax: (g, y, [x], p) => scanExtremeVjp('cummax', g, y, x, p),
   cummin: (g, y, [x], p) => scanExtremeVjp('cummin', g, y, x, p),
   custom: (g, _y, ins) => [...ins.slice(0, -1).map(() => null), g],
+  // the adjoint of a reinterpretation is the reverse one: d/dRe + i d/dIm (PyTorch's convention)
+  complexView: (g, y, [x], p) => [bind('complexView', [p.toComplex ? g : E.astype(g, 'float32')], { toComplex: !p.toComplex }, x.shape, x.dtype, y.device)],
   extern: (g, _y, ins, p) => {
     if (p.op.vjp) return p.op.vjp(ins, p.call.outs, g, p.index, p.attrs);
     if (ins.some((x) => isFloating(x.dtype))) throw new Error(`[${p.op.name}] has no gradient (vjp) rule.`);

@@ -10,6 +10,8 @@ import { scanNode } from './scan.ts';
 import { matmulNode } from './matmul.ts';
 import { scatterNode } from './scatter.ts';
 import type { Storage } from '../../../core/memory.ts';
+import { float32 } from '../../../core/dtype.ts';
+import { complexStrides, complexViewable } from '../../cpu/kernels.ts';
 
 export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   const p = n._node!.prim;
@@ -25,11 +27,31 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   if (p === 'matmul') return matmulNode(cx, n);
   if (p === 'scatter') return scatterNode(cx, n);
   if (p === 'extern') return externNode(cx, n);
+  if (p === 'complexView') return complexViewNode(cx, n);
   if (p === 'concatenate' && n._node!.inputs.length > cx.ctx.inputBudget) return splitConcat(cx, n);
   const { k, g } = cx.kernel(p);
   const fn = g.fnOf(n);
   k.label = g.label(p);
   return { storage: mapKernel(cx, k, fn, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };
+}
+
+/** complex64 <-> float32 pairs: a view of stored pairs, else one kernel writing them. */
+function complexViewNode(cx: BuildCtx, n: MxArray): Realized {
+  const x = n._node!.inputs[0];
+  const { toComplex } = n._node!.params as ParamsOf<'complexView'>;
+  const { k, g } = cx.kernel('complexView');
+  const a = g.accessOf(x);
+  if (!toComplex) {
+    if (a.src.kind !== 'buf') throw new Error('internal: a complex64 value was not stored');
+    return { storage: a.src.storage, strides: [...a.strides.map((s) => 2 * s), 1], offset: 2 * a.offset };
+  }
+  if (a.src.kind === 'buf' && a.src.storage.dtype === float32) {
+    const r = { storage: a.src.storage, strides: a.strides, offset: a.offset };
+    if (complexViewable(r, x.shape)) return { storage: r.storage, strides: complexStrides(r, x.shape), offset: r.offset / 2 };
+  }
+  const fn = g.fnOf(x);
+  k.label = g.label('complexView');
+  return { storage: mapKernel(cx, k, fn, float32, x.size), strides: contiguousStrides(n.shape), offset: 0 };
 }
 
 /** One output of an extern call; the call's kernel runs once for all of its outputs. */
