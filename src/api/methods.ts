@@ -12,6 +12,7 @@ import { matmul } from '../ops/matmul.ts';
 import { diag, diagonal } from '../ops/misc.ts';
 import { view } from '../ops/view.ts';
 import { data, tolist, item, type Nested, type Complex } from './readback.ts';
+import * as C from '../ops/complex.ts';
 import type { TypedArray } from '../core/numeric.ts';
 
 type Ax = R.Axis;
@@ -79,6 +80,12 @@ declare module '../core/array.ts' {
     split(indicesOrSections: number | number[], axis?: number, opts?: StreamOpt): MxArray[];
     /** The transpose (all axes reversed). */
     readonly T: MxArray;
+    /** The real part (mx.real). */
+    readonly real: MxArray;
+    /** The imaginary part (mx.imag). */
+    readonly imag: MxArray;
+    /** The complex conjugate (mx.conj). */
+    conj(): MxArray;
     /** NumPy-style indexing; see `mx.index`. */
     index(...keys: I.IndexKey[]): MxArray;
     /** Scatter updates at indexed positions: `a.at(idx).add(v)`. */
@@ -125,6 +132,9 @@ P.diagonal = function (this: MxArray, off?: number, a1?: number, a2?: number, o?
 P.view = function (this: MxArray, d: DtypeLike, o?: StreamOpt) { return view(this, d, o); };
 P.split = function (this: MxArray, s: number | number[], a?: number, o?: StreamOpt) { return S.split(this, s, a, o); };
 Object.defineProperty(MxArray.prototype, 'T', { get(this: MxArray) { return S.transpose(this); } });
+Object.defineProperty(MxArray.prototype, 'real', { get(this: MxArray) { return C.real(this); } });
+Object.defineProperty(MxArray.prototype, 'imag', { get(this: MxArray) { return C.imag(this); } });
+P.conj = function (this: MxArray) { return C.conj(this); };
 P.index = function (this: MxArray, ...k: I.IndexKey[]) { return I.index(this, k); };
 P.at = function (this: MxArray, ...k: I.IndexKey[]) { return I.at(this, k); };
 P.tolist = function (this: MxArray) { return tolist(this); };

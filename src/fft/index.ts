@@ -1,11 +1,13 @@
-// mx.fft: the real-valued helpers (sample frequencies and shifts). The transforms
-// themselves need a complex64 dtype, which webmlx does not have yet.
+// mx.fft: the transforms (transforms.ts, over the pair kernel of pairs.ts) and the
+// real-valued helpers (sample frequencies and shifts).
 import type { MxArray } from '../core/array.ts';
 import { type StreamOpt } from '../core/device.ts';
 import { array, type ArrayInput } from '../ops/core.ts';
 import { arange } from '../ops/creation.ts';
 import { divide, remainder, subtract } from '../ops/elementwise.ts';
 import { roll } from '../ops/shape.ts';
+
+export { fft, ifft, fft2, ifft2, fftn, ifftn, rfft, irfft, rfft2, irfft2, rfftn, irfftn } from './transforms.ts';
 
 function checkN(op: string, n: number, d: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`[fft.${op}] n must be a positive integer, got ${n}.`);

@@ -19,8 +19,13 @@ const on = (dev: Device): StreamOpt => ({ stream: dev });
 
 /** complex64 [...S] as float32 [...S, 2]; shares memory with z. */
 export function toPairs(z: MxArray): MxArray {
+  const node = z._node;
+  if (node?.prim === 'complexView' && (node.params as ParamsOf<'complexView'>).toComplex && !marks.has(z)) return node.inputs[0];
   return bind('complexView', [z], { toComplex: false }, [...z.shape, 2], float32, z.device);
 }
+
+// Fresh nodes that transforms use to mark their inputs: reading through them must keep them.
+const marks = new WeakSet<MxArray>();
 
 /** float32 [...S, 2] (re, im) as complex64 [...S]. */
 export function fromPairs(p: MxArray): MxArray {
@@ -37,6 +42,8 @@ function parts(x: MxArray): [MxArray, MxArray] {
     return [re, E.multiply(re, 0, on(x.device))];
   }
   const p = toPairs(x);
+  const known = partsOf.get(p);
+  if (known) return known;
   const last = p.ndim - 1;
   const pick = (k: number) => S.squeeze(S.sliceAxes(p, [last], [k], [k + 1]), last);
   return [pick(0), pick(1)];
@@ -44,13 +51,28 @@ function parts(x: MxArray): [MxArray, MxArray] {
 
 /** complex64 from real and imaginary parts of one shape. */
 function make(re: MxArray, im: MxArray): MxArray {
-  return fromPairs(S.stack([re, im], -1));
+  return fromPairs(interleave(re, im));
+}
+
+// The parts each pair array was built from: a chain of complex ops then reads them directly
+// and stays one real expression (no pairs materialised in between).
+const partsOf = new WeakMap<MxArray, [MxArray, MxArray]>();
+
+/** float32 [...S, 2] from two [...S] parts, as padding and an add: elementwise, so it fuses. */
+function interleave(re0: MxArray, im0: MxArray): MxArray {
+  const [re, im] = [E.astype(re0, float32), E.astype(im0, float32)];
+  const w = (lo: number, hi: number) => [...re.shape.map(() => [0, 0]), [lo, hi]];
+  const f = (x: MxArray) => S.expandDims(x, -1);
+  const p = E.add(S.pad(f(re), w(0, 1)), S.pad(f(im), w(1, 0)));
+  partsOf.set(p, [re, im]);
+  return p;
 }
 
 /** Pairs of a complex operand, or of a real one cast to complex. */
 function pairsOf(x: MxArray): MxArray {
   if (isComplex(x.dtype)) return toPairs(x);
-  return S.stack(parts(x), -1);
+  const [re, im] = parts(x);
+  return interleave(re, im);
 }
 
 function unsupported(prim: string, ins: MxArray[]): never {
@@ -171,7 +193,11 @@ function lower(prim: Prim, ins: MxArray[], params: unknown, shape: readonly numb
       return make(full(shape, (params as ParamsOf<'full'>).value, float32, o), full(shape, 0, float32, o));
     case 'astype':
       // complex to complex only comes from transforms marking inputs: a fresh node is wanted
-      if (isComplex(dtype)) return bind('complexView', [pairsOf(ins[0])], { toComplex: true }, shape, complex64, dev);
+      if (isComplex(dtype)) {
+        const m = bind('complexView', [pairsOf(ins[0])], { toComplex: true }, shape, complex64, dev);
+        marks.add(m);
+        return m;
+      }
       return E.astype(parts(ins[0])[0], dtype, o);
     case 'reshape': return fromPairs(S.reshape(toPairs(ins[0]), pshape));
     case 'transpose': return fromPairs(S.transpose(toPairs(ins[0]), [...(params as ParamsOf<'transpose'>).perm, shape.length]));

@@ -1,13 +1,13 @@
 // Reductions and scans, and the composites built on them (mean, var, logsumexp, softmax).
 import type { MxArray } from '../core/array.ts';
 import { type StreamOpt, resolveDevice } from '../core/device.ts';
-import { bool, int8, int16, int32, uint8, uint16, uint32, float32, isFloating, type Dtype } from '../core/dtype.ts';
+import { bool, int8, int16, int32, uint8, uint16, uint32, float32, isComplex, isFloating, isInexact, type Dtype } from '../core/dtype.ts';
 import { normAxes, normAxis, sizeOf } from '../core/shape.ts';
 import type { ReducePrim, ScanPrim } from '../ir/primitive.ts';
 import { bind, operands, type ArrayInput } from './core.ts';
 import {
   astype, subtract, multiply, divide, exp, log, square, sqrt, where, isinf, logicalAnd, logicalNot,
-  isclose, equal, isnan, logicalOr, add, stopGradient,
+  isclose, abs, equal, isnan, logicalOr, add, stopGradient,
 } from './elementwise.ts';
 import { reshape, flatten, moveaxis } from './shape.ts';
 import { callExtern } from './extern.ts';
@@ -80,17 +80,19 @@ function countOf(x: MxArray, axis: Axis): number {
 /** Mean over axes; integers give float32. @example mx.mean(x, -1, true) */
 export function mean(a: ArrayInput, axis?: Axis, keepdims = false, opts?: StreamOpt): MxArray {
   const [x0] = operands('mean', [a], resolveDevice(opts));
-  const x = isFloating(x0.dtype) ? x0 : astype(x0, float32, opts);
+  const x = isInexact(x0.dtype) ? x0 : astype(x0, float32, opts);
   return divide(sum(x, axis, keepdims, opts), countOf(x, axis), opts);
 }
 
 /** Variance with `ddof` delta degrees of freedom. @example mx.var(x, 0, false, 1) */
 export function variance(a: ArrayInput, axis?: Axis, keepdims = false, ddof = 0, opts?: StreamOpt): MxArray {
   const [x0] = operands('var', [a], resolveDevice(opts));
-  const x = isFloating(x0.dtype) ? x0 : astype(x0, float32, opts);
+  const x = isInexact(x0.dtype) ? x0 : astype(x0, float32, opts);
   const mu = mean(x, axis, true, opts);
   const n = countOf(x, axis);
-  const ss = sum(square(subtract(x, mu, opts), opts), axis, keepdims, opts);
+  // complex: the mean of |x - mu|^2 (real), as NumPy
+  const d = subtract(x, mu, opts);
+  const ss = sum(square(isComplex(x.dtype) ? abs(d, opts) : d, opts), axis, keepdims, opts);
   return divide(ss, Math.max(n - ddof, 0), opts);
 }
 

@@ -28,7 +28,7 @@ export const errorsSuite = suite('errors', (t) => {
     assertThrows(() => mx.negative(bl), /\[negative\]/);
     assertThrows(() => mx.subtract(bl, bl), /\[subtract\]/);
     assertThrows(() => mx.matmul(mx.zeros([2, 2], mx.bool), mx.zeros([2, 2], mx.bool)), /\[matmul\]/);
-    assertThrows(() => mx.zeros([2], 'complex64' as never), /[Uu]nknown dtype/);
+    assertThrows(() => mx.zeros([2], 'complex128' as never), /[Uu]nknown dtype/);
     assertThrows(() => mx.array([1], 'int' as never), /[Uu]nknown dtype/);
   });
 

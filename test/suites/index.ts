@@ -39,5 +39,7 @@ import { quantSuite } from './quant.suite.ts';
 import { lmSuite } from './lm.suite.ts';
 import { ggufSuite } from './gguf.suite.ts';
 import { lmggufSuite } from './lmgguf.suite.ts';
+import { fftpairsSuite } from './fftpairs.suite.ts';
+import { complexSuite } from './complex.suite.ts';
 
-export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite, sortSuite, surfaceSuite, fastSuite, contractSuite, miscSuite, linalgSuite, quantSuite, lmserveSuite, extrasSuite, lmSuite, readmeSuite, ggufSuite, lmggufSuite, fusionSuite, lmmoreSuite];
+export const suites: Case[][] = [harnessSuite, unarySuite, binarySuite, reduceSuite, scanSuite, shapeSuite, indexingSuite, scatterSuite, matmulSuite, creationSuite, dtypeSuite, randomSuite, errorsSuite, apiSuite, memorySuite, devicesSuite, transformsSuite, optimizersSuite, ioSuite, dataSuite, convSuite, nnSuite, trainingSuite, externSuite, sortSuite, surfaceSuite, fastSuite, contractSuite, miscSuite, linalgSuite, quantSuite, lmserveSuite, extrasSuite, lmSuite, readmeSuite, ggufSuite, lmggufSuite, fusionSuite, lmmoreSuite, fftpairsSuite, complexSuite];

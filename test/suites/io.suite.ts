@@ -157,7 +157,7 @@ export const ioSuite = suite('io', (test) => {
     await assertRejects(() => io.loadNpy(patch(good, 6, [9])), /\[npy\] Unsupported format version 9/);
     await assertRejects(() => io.loadNpy(patch(good, 8, [0xff, 0x7f])), /\[npy\] Header length 32767 runs past the end/);
     await assertRejects(() => io.loadNpy(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (7,), }")), /\[npy\] Data is truncated/);
-    await assertRejects(() => io.loadNpy(withHeader("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }")), /\[npy\] Unsupported dtype descr '<c8'/);
+    await assertRejects(() => io.loadNpy(withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }")), /\[npy\] Unsupported dtype descr '<c16'/);
     await assertRejects(() => io.loadNpy(withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (3,), }")), /\[npy\] Unsupported dtype/);
     await assertRejects(() => io.loadNpy(withHeader("{'descr': '<f4', 'shape': (6,), }")), /\[npy\] .*fortran_order/);
     await assertRejects(() => io.loadNpy(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,), }")), /\[npy\] Shape entry '-6'/);
