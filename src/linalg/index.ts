@@ -6,6 +6,7 @@ import type { MxArray } from '../core/array.ts';
 import type { ArrayInput } from '../ops/core.ts';
 import { operands } from '../ops/core.ts';
 import { resolveDevice, type StreamOpt, type Device } from '../core/device.ts';
+import { fromPairs } from '../ops/complex.ts';
 import { callExtern } from '../ops/extern.ts';
 import { CHOLESKY, EIG, EIGH, INV, LU, QR, SVD, checkSquare } from './externs.ts';
 
@@ -129,26 +130,26 @@ export function eigvalsh(a: ArrayInput, UPLO = 'L', opts?: StreamOpt): MxArray {
 }
 
 /**
- * Eigenvalues and unit eigenvectors (columns) of general square matrices. webmlx has no
- * complex dtype yet: each complex result has a trailing axis of 2 holding (real, imag),
- * so w has shape [..., n, 2] and v [..., n, n, 2]. Order as found (not sorted).
+ * Eigenvalues and unit eigenvectors (columns) of general square matrices, as complex64
+ * (w [..., n], v [..., n, n]). Order as found (not sorted).
  * @example
- * const [w, v] = mx.linalg.eig(mx.array([[0, -1], [1, 0]])); // w = [[0, 1], [0, -1]] (±i)
+ * const [w, v] = mx.linalg.eig(mx.array([[0, -1], [1, 0]])); // w = [i, -i]
  */
 export function eig(a: ArrayInput, opts?: StreamOpt): [MxArray, MxArray] {
   const [x, dev] = input('eig', a, opts, true);
+  // the kernel gives (re, im) pairs in a trailing axis
   const [w, v] = callExtern(EIG, [x], { vectors: true }, dev);
-  return [w, v];
+  return [fromPairs(w), fromPairs(v)];
 }
 
 /**
- * Eigenvalues of general square matrices as (real, imag) pairs in a trailing axis of 2.
+ * Eigenvalues of general square matrices (complex64).
  * @example
- * mx.linalg.eigvals(mx.array([[2, 0], [0, 3]])) // [[2, 0], [3, 0]]
+ * mx.linalg.eigvals(mx.array([[2, 0], [0, 3]])) // [2+0j, 3+0j]
  */
 export function eigvals(a: ArrayInput, opts?: StreamOpt): MxArray {
   const [x, dev] = input('eigvals', a, opts, true);
-  return callExtern(EIG, [x], { vectors: false }, dev)[0];
+  return fromPairs(callExtern(EIG, [x], { vectors: false }, dev)[0]);
 }
 
 /**

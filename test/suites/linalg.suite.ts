@@ -79,7 +79,8 @@ export const linalgSuite = suite('linalg', (t) => {
     for (let i = 0; i < cases.length; i++) {
       const exp = cases[i].out as ArrSpec;
       const n = exp.shape[exp.shape.length - 2];
-      assertShape(outs[i], exp.shape);
+      assertShape(outs[i], exp.shape.slice(0, -1));
+      assertEqual(outs[i].dtype, mx.complex64);
       assertClose(sortedPairs(await nums(outs[i]), n), exp.data as number[], { rtol: cases[i].rtol, atol: cases[i].atol, msg: cases[i].name });
     }
   });
@@ -121,8 +122,8 @@ export const linalgSuite = suite('linalg', (t) => {
     // eig: A v = lambda v in complex arithmetic, checked on the host
     const g = mx.random.normal([4, 4], mx.float32, 0, 1, { key: mx.random.key(5) });
     const [ew, ev] = la.eig(g);
-    assertShape(ew, [4, 2]);
-    assertShape(ev, [4, 4, 2]);
+    assertShape(ew, [4]);
+    assertShape(ev, [4, 4]);
     const [A, W, V] = [await nums(g), await nums(ew), await nums(ev)];
     for (let j = 0; j < 4; j++) {
       for (let i = 0; i < 4; i++) {
