@@ -51,7 +51,11 @@ export interface PrimParams {
   /** out = a.take(indices, axis): a.shape[:axis] + idx.shape + a.shape[axis+1:]. */
   gather: { axis: number };
   /** The inverse of gather: updates land at a[..., idx, ...] combined by mode. */
-  scatter: { axis: number; mode: ScatterMode };
+  /**
+   * `donate`: the caller will not read `a` again, so the kernel may write into a's buffer
+   * instead of copying it first (a KV cache's in-place update).
+   */
+  scatter: { axis: number; mode: ScatterMode; donate?: boolean };
   matmul: Record<string, never>;
   /** Threefry-2x32 bits from a key of shape [2] (uint32), MLX's generator. */
   randomBits: { shape: number[] };

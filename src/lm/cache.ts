@@ -2,6 +2,7 @@
 // sliceUpdate, a rotating one bounded by maxKvSize, and prompt-cache files (safetensors).
 import * as mx from '../index.ts';
 import { QuantizedKVCache } from './qcache.ts';
+import { sliceUpdateDonated } from '../ops/indexing.ts';
 
 type MxArray = mx.MxArray;
 
@@ -59,8 +60,9 @@ export class KVCache implements Cache {
       }
     }
     this.offset += n;
-    this.keys = mx.sliceUpdate(this.keys, keys, [prev], [2]);
-    this.values = mx.sliceUpdate(this.values, values, [prev], [2]);
+    // the old arrays are dropped: the update may write into their buffers
+    this.keys = sliceUpdateDonated(this.keys, keys, [prev], [2]);
+    this.values = sliceUpdateDonated(this.values, values, [prev], [2]);
     return [mx.sliceAxes(this.keys, [2], [0], [this.offset]), mx.sliceAxes(this.values, [2], [0], [this.offset])];
   }
 

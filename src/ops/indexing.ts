@@ -197,12 +197,12 @@ export function takeAlongAxis(a: ArrayInput, indices: MxArray, axis: number, opt
   return take(flatten(x, 0, -1, opts), lin, 0, opts);
 }
 
-function scatterFlat(op: string, x: MxArray, lin: MxArray, values: ArrayInput, mode: ScatterMode, opts?: StreamOpt): MxArray {
+function scatterFlat(op: string, x: MxArray, lin: MxArray, values: ArrayInput, mode: ScatterMode, opts?: StreamOpt, donate = false): MxArray {
   const dev = resolveDevice(opts);
   const [v0] = operands(op, [values], dev);
   const v = broadcastTo(astype(v0, x.dtype, opts), lin.shape, opts);
   const flat = flatten(x, 0, -1, opts);
-  const out = bind('scatter', [flat, flatten(lin, 0, -1, opts), flatten(v, 0, -1, opts)], { axis: 0, mode }, flat.shape, x.dtype, dev);
+  const out = bind('scatter', [flat, flatten(lin, 0, -1, opts), flatten(v, 0, -1, opts)], { axis: 0, mode, ...(donate ? { donate } : {}) }, flat.shape, x.dtype, dev);
   return reshape(out, x.shape, opts);
 }
 
@@ -235,6 +235,18 @@ function selectedIndices(a: MxArray, keys: IndexKey[], opts?: StreamOpt): MxArra
  * mx.sliceUpdate(x, mx.ones([2, 2]), [1, 1], [0, 1])
  */
 export function sliceUpdate(a: ArrayInput, update: ArrayInput, start: number[], axes?: number[], opts?: StreamOpt): MxArray {
+  return sliceUpdateImpl(a, update, start, axes, opts, false);
+}
+
+/**
+ * @internal sliceUpdate that may write into a's buffer: the caller must not read `a`
+ * afterwards (a KV cache replacing its arrays). Saves a copy of the whole array per update.
+ */
+export function sliceUpdateDonated(a: MxArray, update: ArrayInput, start: number[], axes?: number[]): MxArray {
+  return sliceUpdateImpl(a, update, start, axes, undefined, true);
+}
+
+function sliceUpdateImpl(a: ArrayInput, update: ArrayInput, start: number[], axes: number[] | undefined, opts: StreamOpt | undefined, donate: boolean): MxArray {
   const dev = resolveDevice(opts);
   const [x, u] = operands('sliceUpdate', [a, update], dev);
   const ax = (axes ?? start.map((_, i) => i)).map((d) => normAxis('sliceUpdate', d, x.ndim));
@@ -246,7 +258,7 @@ export function sliceUpdate(a: ArrayInput, update: ArrayInput, start: number[], 
     if (s < 0 || s + len > x.shape[d]) throw new Error(`[sliceUpdate] Update of shape ${fmtShape(u.shape)} at ${start[i]} does not fit axis ${d} of size ${x.shape[d]}.`);
     keys[d] = { start: s, stop: s + len };
   });
-  return scatterFlat('sliceUpdate', x, selectedIndices(x, keys, opts), u, 'set', opts);
+  return scatterFlat('sliceUpdate', x, selectedIndices(x, keys, opts), u, 'set', opts, donate);
 }
 
 /** The object `a.at(...)` returns: scatter updates at the indexed positions. @example a.at(mx.array([0, 0])).add(1) */

@@ -48,7 +48,7 @@ function batchRule(n: number, prim: Prim, ins: B[], y: MxArray, p: unknown): MxA
     case 'scatter':
       if (!ins[1].batched) {
         const [a, , u] = all();
-        return bind('scatter', [a, ins[1].v, u], { ...(P as ParamsOf<'scatter'>), axis: (P as ParamsOf<'scatter'>).axis + 1 }, out, y.dtype, y.device);
+        return bind('scatter', [a, ins[1].v, u], { mode: (P as ParamsOf<'scatter'>).mode, axis: (P as ParamsOf<'scatter'>).axis + 1 }, out, y.dtype, y.device);
       }
       break;
     case 'custom': {

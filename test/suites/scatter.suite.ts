@@ -5,6 +5,7 @@ import { assertEqual, assertShape } from '../harness/assert.ts';
 import type { FixtureKey } from '../fixtures/types.ts';
 import fixture from '../fixtures/scatter.gen.ts';
 import { mx, arr, fixtureTests, onDevice, toKey, type Adapter, type Input } from './common.ts';
+import { sliceUpdateDonated } from '../../src/ops/indexing.ts';
 
 type Method = 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum' | 'set';
 const method = (m: Method): Adapter => (xs, a) => {
@@ -42,5 +43,32 @@ export const scatterSuite = suite('scatter', (t) => {
     const bins = mx.array([3, 1, 3, 0, 3, 1, 4], mx.int32);
     const h = mx.zeros([5], mx.int32).at(bins).add(1);
     assertEqual(await h.tolist(), [1, 2, 0, 3, 1]);
+  });
+
+  test('donated slice updates write in place, and copy when the input is shared', async () => {
+    const gpuKernels = async (f: () => Promise<void>) => {
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+      try {
+        await f();
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      return lines.filter((l) => l.startsWith('[gpu] '));
+    };
+    const x = mx.zeros([4, 3], mx.float32);
+    await mx.eval(x);
+    const y = sliceUpdateDonated(x, mx.ones([1, 3]), [1], [0]);
+    const ks = await gpuKernels(() => mx.eval(y));
+    assertEqual(await y.tolist(), [[0, 0, 0], [1, 1, 1], [0, 0, 0], [0, 0, 0]]);
+    if (ks.length) assertEqual(ks.some((k) => k.includes('copy')), false, ks.join('; '));
+    // two updates of one array in one evaluation, and another reader: each must see the original
+    const z = mx.zeros([3], mx.float32);
+    await mx.eval(z);
+    const a = sliceUpdateDonated(z, mx.array([1]), [0]), b = sliceUpdateDonated(z, mx.array([2]), [2]), c = mx.add(z, 5);
+    await mx.eval(a, b, c);
+    assertEqual(await a.tolist(), [1, 0, 0]);
+    assertEqual(await b.tolist(), [0, 0, 2]);
+    assertEqual(await c.tolist(), [5, 5, 5]);
   });
 });

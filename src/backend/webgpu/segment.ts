@@ -36,6 +36,17 @@ export class BuildCtx {
     return n._data ?? this.env.get(n) ?? null;
   };
 
+  private readerCount: Map<MxArray, number> | null = null;
+
+  /** How many nodes of this segment read x (for in-place updates). */
+  readers(x: MxArray): number {
+    if (!this.readerCount) {
+      this.readerCount = new Map();
+      for (const n of this.inSeg) for (const i of new Set(n._node!.inputs)) this.readerCount.set(i, (this.readerCount.get(i) ?? 0) + 1);
+    }
+    return this.readerCount.get(x) ?? 0;
+  }
+
   kernel(label: string): { k: KernelBuilder; g: ExprGen } {
     const k = new KernelBuilder(label);
     return { k, g: new ExprGen(k, this.valueOf) };

@@ -63,7 +63,7 @@ export const JVP: { [P in Prim]: JvpRule<P> } = {
     if (!t[0] && !t[2]) return null;
     const ta = tz(t[0], a), tu = tz(t[2], u);
     switch (p.mode) {
-      case 'add': case 'set': return bind('scatter', [ta, idx, tu], p, y.shape, ta.dtype, y.device);
+      case 'add': case 'set': return bind('scatter', [ta, idx, tu], { axis: p.axis, mode: p.mode }, y.shape, ta.dtype, y.device);
       case 'prod': {
         // d(a * prod u) = y * (ta / a + scatter-sum(tu / u))
         const s = bind('scatter', [zeros(a.shape, ta.dtype), idx, div(tu, u)], { axis: p.axis, mode: 'add' }, y.shape, ta.dtype, y.device);

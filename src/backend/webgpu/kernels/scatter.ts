@@ -2,19 +2,38 @@
 // into its target word with a compare-exchange loop, so duplicates accumulate.
 import type { MxArray, Realized } from '../../../core/array.ts';
 import { int32 } from '../../../core/dtype.ts';
-import { contiguousStrides, sizeOf } from '../../../core/shape.ts';
-import type { ParamsOf } from '../../../ir/primitive.ts';
+import { contiguousStrides, isContiguous, sizeOf } from '../../../core/shape.ts';
+import type { Storage } from '../../../core/memory.ts';
+import { VIEW_PRIMS, type ParamsOf } from '../../../ir/primitive.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
 import { cast, decode, narrow, perWord, putElem, wtype } from '../layout.ts';
 import { mapKernel } from './map.ts';
+
+/**
+ * a's own buffer when it may be written in place: a view chain over an array realized before
+ * this evaluation that nothing else here reads, stored whole, contiguous, in n's layout.
+ */
+function donated(cx: BuildCtx, a: MxArray, n: MxArray): Storage | null {
+  let root = a;
+  while (root._node && VIEW_PRIMS.has(root._node.prim) && root._node.prim !== 'custom') {
+    if (cx.readers(root) !== 1) return null;
+    root = root._node.inputs[0];
+  }
+  if (!root._data || cx.readers(root) !== 1) return null;
+  const acc = cx.kernel('scatter (donated)').g.accessOf(a);
+  if (acc.src.kind !== 'buf') return null;
+  const st = acc.src.storage;
+  const whole = acc.offset === 0 && st.size === n.size && st.dtype === n.dtype && st.gpu;
+  return whole && isContiguous(a.shape, acc.strides) ? st : null;
+}
 
 export function scatterNode(cx: BuildCtx, n: MxArray): Realized {
   const [a, idx, upd] = n._node!.inputs;
   const p = n._node!.params as ParamsOf<'scatter'>;
   const d = n.dtype;
   const copy = cx.kernel('scatter (copy)');
-  const out = mapKernel(cx, copy.k, copy.g.fnOf(a), d, n.size);
+  const out = (p.donate ? donated(cx, a, n) : null) ?? mapKernel(cx, copy.k, copy.g.fnOf(a), d, n.size);
   const count = upd.size;
   if (count === 0) return { storage: out, strides: contiguousStrides(n.shape), offset: 0 };
   const { k, g } = cx.kernel(`scatter ${p.mode}`);
