@@ -1,7 +1,7 @@
 // Text generation: chunked prefill into a KV cache, then one token per step through the
 // logits processors and the sampler; streamed as text pieces that never split a character.
 import * as mx from '../index.ts';
-import { evalCache, makePromptCache, type Cache } from './cache.ts';
+import { evalCache, makePromptCache, trimPromptCache, type Cache } from './cache.ts';
 import type { CausalLM } from './models/blocks.ts';
 import { makeLogitsProcessors, makeSampler, type ProcessorOptions, type SamplerOptions, type Sampler, type LogitsProcessor } from './sample.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -38,6 +38,13 @@ export interface GenerationResponse {
   /** Log-probabilities over the vocabulary [V] for this step (after the processors). */
   logprobs?: MxArray;
   finishReason?: 'stop' | 'length';
+}
+
+/** One decode step's lazy outputs, and its submission when pipelined. */
+interface Step {
+  tok: MxArray;
+  logprobs: MxArray;
+  ready?: Promise<void>;
 }
 
 /** Longest suffix of `s` that is a proper prefix of a stop string (held back until resolved). */
@@ -82,18 +89,42 @@ export async function* streamGenerate(
   const stops = (options.stopStrings ?? []).filter((s) => s.length > 0);
   const detok = tokenizer.detokenizer();
   const history = [...ids];
-  let logits = await prefill(model, ids, cache, Math.max(1, options.prefillStepSize ?? 512));
+  const sample = (lg: MxArray): Step => {
+    for (const p of procs) lg = p(history, lg);
+    const lf = mx.astype(lg, mx.float32);
+    const logprobs = mx.subtract(lf, mx.logsumexp(lf, -1, true));
+    return { tok: sampler(logprobs), logprobs };
+  };
+  // Without logits processors (which read the token history) the next step is built from the
+  // lazy sampled token and submitted before this token is read, so building step n + 1 in
+  // JavaScript overlaps step n on the GPU (mlx-lm's async_eval pipelining).
+  const pipelined = procs.length === 0 && cache.every((c) => c.isTrimmable());
+  const submit = (s: Step): Step => ({ ...s, ready: mx.asyncEval(s.tok, s.logprobs, ...cache.flatMap((c) => c.buffers)) });
+  let cur = sample(await prefill(model, ids, cache, Math.max(1, options.prefillStepSize ?? 512)));
+  if (pipelined) cur = submit(cur);
   let text = '', sent = 0;
   for (let n = 0; n < maxTokens; n++) {
-    if (options.signal?.aborted) return;
-    for (const p of procs) logits = p(history, logits);
-    const lf = mx.astype(logits, mx.float32);
-    const logprobs = mx.subtract(lf, mx.logsumexp(lf, -1, true));
-    const tokArr = sampler(logprobs);
-    await evalCache(cache, tokArr, logprobs);
-    const token = Number(await tokArr.item());
-    const lp = mx.squeeze(logprobs, 0);
+    let next: Step | null = null;
+    if (pipelined && n < maxTokens - 1) {
+      const ids1 = mx.reshape(mx.astype(cur.tok, mx.int32), [1, 1]);
+      next = submit(sample(mx.squeeze(model.forward(ids1, cache), 1)));
+    }
+    // a step built ahead and not used leaves one token too many in the cache
+    const unwind = async () => {
+      if (!next) return;
+      await next.ready?.catch(() => {});
+      trimPromptCache(cache, 1);
+    };
+    if (options.signal?.aborted) {
+      cur.ready?.catch(() => {});
+      return await unwind();
+    }
+    if (cur.ready) await cur.ready;
+    else await evalCache(cache, cur.tok, cur.logprobs);
+    const token = Number(await cur.tok.item());
+    const lp = mx.squeeze(cur.logprobs, 0);
     if (tokenizer.eosTokenIds.has(token)) {
+      await unwind();
       detok.finalize();
       text += detok.lastSegment;
       yield { text: text.slice(sent), token, logprobs: lp, finishReason: 'stop' };
@@ -107,6 +138,7 @@ export async function* streamGenerate(
     if (stops.length) {
       const hit = stops.map((s) => text.indexOf(s, Math.max(0, sent - s.length))).filter((i) => i >= 0);
       if (hit.length) {
+        await unwind();
         yield { text: text.slice(sent, Math.min(...hit)), token, logprobs: lp, finishReason: 'stop' };
         return;
       }
@@ -114,9 +146,17 @@ export async function* streamGenerate(
     const upto = last ? text.length : text.length - heldBack(text, stops);
     const piece = text.slice(sent, Math.max(sent, upto));
     sent = Math.max(sent, upto);
-    yield { text: piece, token, logprobs: lp, ...(last ? { finishReason: 'length' as const } : {}) };
+    let resumed = false;
+    try {
+      yield { text: piece, token, logprobs: lp, ...(last ? { finishReason: 'length' as const } : {}) };
+      resumed = true;
+    } finally {
+      // the consumer stopped iterating (break or return) while a step was ahead
+      if (!resumed) await unwind();
+    }
     if (last) return;
-    logits = mx.squeeze(model.forward(mx.array([[token]], mx.int32), cache), 1);
+    cur = next ?? sample(mx.squeeze(model.forward(mx.array([[token]], mx.int32), cache), 1));
+    next = null;
   }
 }
 

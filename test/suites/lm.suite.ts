@@ -135,6 +135,16 @@ export const lmSuite = suite('lm', (t) => {
     const stop = greedyText.slice(3, 6);
     const out = await lm.generate(model, tokenizer, r.input_ids, { maxTokens: 8, stopStrings: [stop] });
     assertEqual(out, greedyText.slice(0, greedyText.indexOf(stop)));
+    // decode is pipelined (the next step is built before a token is read); a cache holds the
+    // prompt and every fed token, with the step built ahead trimmed on a stop or a break
+    const pc = lm.makePromptCache(model);
+    const stopped = [];
+    for await (const p of lm.streamGenerate(model, tokenizer, r.input_ids, { maxTokens: 8, stopStrings: [stop], promptCache: pc })) stopped.push(p);
+    assertEqual(pc[0].offset, r.input_ids.length + stopped.length - 1);
+    const pc2 = lm.makePromptCache(model);
+    let k = 0;
+    for await (const _ of lm.streamGenerate(model, tokenizer, r.input_ids, { maxTokens: 8, promptCache: pc2 })) if (++k === 3) break;
+    assertEqual(pc2[0].offset, r.input_ids.length + 2);
     // EOS: a logit bias makes token 0 (eos) certain
     const eos = [];
     for await (const p of lm.streamGenerate(model, tokenizer, r.input_ids, { maxTokens: 8, logitBias: { 0: 1000 } })) eos.push(p);
