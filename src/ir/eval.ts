@@ -162,14 +162,8 @@ async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
 // JSON drops the difference between -0 and 0, and writes NaN and infinities as null.
 const exact = (_k: string, v: unknown): unknown => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `n:${Object.is(v, -0) ? '-0' : String(v)}` : v);
 
-// Ids for signatures: arrays are compared by identity.
-const ids = new WeakMap<MxArray, number>();
-let nextId = 1;
-const idOf = (a: MxArray): number => {
-  let i = ids.get(a);
-  if (i === undefined) ids.set(a, (i = nextId++));
-  return i;
-};
+// Signatures compare inputs by identity (each array has a unique id).
+const idOf = (a: MxArray): number => a.id;
 
 /**
  * Common-subexpression elimination: nodes with the same primitive, parameters, inputs,

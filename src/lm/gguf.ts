@@ -280,6 +280,7 @@ async function useRopeDivisors(model: CausalLM, divisors: MxArray): Promise<void
     const base = ropeFrequencies(ropeSpec({ rope_theta: spec.theta, max_position_embeddings: spec.maxPositions }, spec.dims)).invFreq;
     if (div.length !== base.length) throw new Error(`[loadModel] GGUF 'rope_freqs.weight' has ${div.length} entries; the rope has ${base.length} frequencies.`);
     // the Attention caches frequencies by regime; the default regime's key is ''
-    layer.self_attn._freqs.set('', { inv: mx.array(Array.from(base, (f, i) => f / div[i]), mx.float32), scale: 1 });
+    const inv = Array.from(base, (f, i) => f / div[i]);
+    layer.self_attn._freqs.set('', { inv: mx.array(inv, mx.float32), periods: mx.array(inv.map((v) => 1 / v), mx.float32), scale: 1 });
   }
 }

@@ -54,7 +54,9 @@ export class GpuContext {
   }
 
   /** Throws if the device is gone, naming what was attempted. */
-  check(what: string): void {
+  check(what: string | (() => string)): void {
+    if (!this.lost && !this.deferred) return;
+    if (typeof what === 'function') what = what();
     if (this.lost) throw new Error(`[gpu] ${what}: ${this.lost}`);
     if (this.deferred) {
       const e = this.deferred;

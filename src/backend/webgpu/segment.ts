@@ -94,7 +94,7 @@ function describe(nodes: MxArray[]): string {
 
 export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>, opts: RunOptions = { wait: true }): Promise<void> {
   const ctx = await getContext();
-  ctx.check(`running ${describe(nodes)}`);
+  ctx.check(() => `running ${describe(nodes)}`);
   const inSeg = new Set(nodes);
   const plan = planSegment(nodes, needed, ctx.inputBudget);
   const cx = new BuildCtx(ctx, inSeg, env);
@@ -154,7 +154,7 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[], 
   if (ds.length === 0) return;
   const outs = (d: Dispatch) => 1 + (d.extraOutputs?.length ?? 0);
   const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, outs(d))));
-  ctx.check(`running ${describe(nodes)}`);
+  ctx.check(() => `running ${describe(nodes)}`);
   const dev = ctx.device;
   // all parameters in one uniform buffer; every block is bound at the largest size, as
   // wgpu checks a bind group's size against pipelines it was not made for
@@ -196,7 +196,7 @@ async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[], 
   }
   const err = await errors;
   if (err) throw new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`);
-  ctx.check(`running ${describe(nodes)}`);
+  ctx.check(() => `running ${describe(nodes)}`);
 }
 
 /** A query set for n dispatches (begin and end each) and its readback. */

@@ -126,10 +126,10 @@ export class Norm extends nn.Module {
 }
 
 /** Rotates the first dims features of x [B, H, L, D] at positions offset.. (halves or pairs). */
-export function applyRope(x: MxArray, invFreq: MxArray, offset: number, scale: number, traditional: boolean): MxArray {
+export function applyRope(x: MxArray, invFreq: MxArray, offset: number, scale: number, traditional: boolean, freqs?: MxArray): MxArray {
   const L = x.shape[2], D = x.shape[3], half = invFreq.shape[0], dims = half * 2;
   if (fast && (scale === 1 || dims === D)) {
-    const y = fast.rope(x, dims, { traditional, offset, freqs: mx.reciprocal(invFreq) });
+    const y = fast.rope(x, dims, { traditional, offset, freqs: freqs ?? mx.reciprocal(invFreq) });
     return scale === 1 ? y : mx.multiply(y, mx.astype(mx.array(scale), y.dtype));
   }
   const pos = mx.add(mx.arange(0, L, 1, mx.float32), offset);
@@ -185,7 +185,7 @@ export class Attention extends nn.Module {
   o_proj: nn.Linear;
   q_norm?: Norm;
   k_norm?: Norm;
-  _freqs = new Map<string, { inv: MxArray; scale: number }>();
+  _freqs = new Map<string, { inv: MxArray; periods: MxArray; scale: number }>();
   constructor(readonly _a: ModelArgs, readonly _layer: number) {
     super();
     const a = _a, H = a.hiddenSize, qd = a.numHeads * a.headDim, kd = a.numKvHeads * a.headDim;
@@ -206,14 +206,15 @@ export class Attention extends nn.Module {
     }
   }
 
-  private freqs(spec: RopeSpec, end: number): { inv: MxArray; scale: number } {
+  private freqs(spec: RopeSpec, end: number): { inv: MxArray; periods: MxArray; scale: number } {
     // Only dynamic and longrope depend on the length; key by the regime.
     const orig = Number(spec.params.original_max_position_embeddings ?? spec.maxPositions);
     const key = spec.type === 'dynamic' ? String(Math.max(end, orig)) : spec.type === 'longrope' ? String(end > orig) : '';
     let f = this._freqs.get(key);
     if (!f) {
       const r = ropeFrequencies(spec, end);
-      f = { inv: mx.array(r.invFreq, mx.float32), scale: r.scale };
+      // periods (1 / inverse frequency) for mx.fast.rope, made once rather than per step
+      f = { inv: mx.array(r.invFreq, mx.float32), periods: mx.array(Array.from(r.invFreq, (v) => 1 / v), mx.float32), scale: r.scale };
       this._freqs.set(key, f);
     }
     return f;
@@ -249,8 +250,8 @@ export class Attention extends nn.Module {
     const spec = a.ropes[this._layer];
     if (spec) {
       const f = this.freqs(spec, offset + L);
-      q = applyRope(q, f.inv, offset, f.scale, a.ropeTraditional);
-      k = applyRope(k, f.inv, offset, f.scale, a.ropeTraditional);
+      q = applyRope(q, f.inv, offset, f.scale, a.ropeTraditional, f.periods);
+      k = applyRope(k, f.inv, offset, f.scale, a.ropeTraditional, f.periods);
     }
     if (cache) [k, v] = cache.updateAndFetch(k, v);
     const window = a.windows[this._layer];
