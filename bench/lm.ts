@@ -5,7 +5,7 @@
 //   node dist/bench-lm/lm.mjs [--tiny] [--prompt=512] [--decode=64] [--models=llama,qwen]
 import * as mx from '../src/index.ts';
 import * as nn from '../src/nn/index.ts';
-import { modelFromConfig, makePromptCache, evalCache, type Config } from '../src/lm/index.ts';
+import { modelFromConfig, makePromptCache, evalCache, fuseProjections, type Config } from '../src/lm/index.ts';
 import { copyBandwidth } from './copy.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -13,6 +13,7 @@ const G = globalThis as any;
 const args: string[] = G.Deno?.args ?? (G.process?.argv ?? []).slice(2);
 const opt = (k: string) => args.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
 const tiny = args.includes('--tiny');
+const noFuse = args.includes('--no-fuse');
 const P = Number(opt('prompt') ?? (tiny ? 16 : 512));
 const D = Number(opt('decode') ?? (tiny ? 4 : 64));
 
@@ -50,6 +51,8 @@ for (const name of names) {
     model.setDtype(mx.float16);
     if (q === '4-bit') nn.quantize(model, { groupSize: 64, bits: 4 });
     await mx.eval(model.parameters());
+    // as loadGenerator (the CLI, server and engine) runs models
+    if (!noFuse) await fuseProjections(model);
     const wBytes = paramBytes(model);
     const prompt = mx.array([Array.from({ length: P }, (_, i) => (i * 7919) % cfg.vocab_size)], mx.int32);
     // warm-up: compiles every kernel the prefill and decode steps use

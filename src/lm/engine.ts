@@ -445,8 +445,10 @@ export async function loadGenerator(source: string | FileMap, opts: LoadGenerato
   const src = await resolveModelSource(source, opts);
   // Imported here: pages that only talk to a worker never run this, and the lm index
   // may re-export this module.
-  const [{ loadModel }, { streamGenerate }] = await Promise.all([import('./load.ts'), import('./generate.ts')]);
+  const [{ loadModel }, { streamGenerate }, { fuseProjections }] = await Promise.all([import('./load.ts'), import('./generate.ts'), import('./models/fuse.ts')]);
   const { model, tokenizer } = await loadModel(src, { dtype: opts.dtype as mx.DtypeLike | undefined, onProgress: opts.onProgress });
+  // generation only: one q/k/v projection per layer (and gate/up when quantized)
+  await fuseProjections(model);
   const id = opts.id ?? (typeof source === 'string' ? source.replace(/\/+$/, '') : 'local');
   return {
     id,

@@ -16,6 +16,7 @@ export {
   Phi3Model, Olmo2Model, SmolLM3Model, Starcoder2Model, baseArgs, type ModelArgs, type Config,
 } from './models/index.ts';
 export { loadLlama2c } from './llama2c.ts';
+export { fuseProjections } from './models/fuse.ts';
 export { QuantizedKVCache } from './qcache.ts';
 export { convert, type ConvertOptions } from './convert.ts';
 export * from './hub.ts';

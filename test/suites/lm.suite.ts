@@ -121,6 +121,22 @@ export const lmSuite = suite('lm', (t) => {
     assertEqual(partial.length > 1 ? d2.lastSegment : '', '');
   }, CPU_ONLY);
 
+  test('fuseProjections: one qkv (and quantized gate/up) layer, same logits', async (ctx) => {
+    const r = await ref(ctx, 'llama');
+    const ids = mx.array([r.input_ids], mx.int32);
+    for (const quant of [false, true]) {
+      const { model } = await lm.loadModel(await source(ctx, 'llama'));
+      if (quant) nn.quantize(model, { groupSize: 32, bits: 4 });
+      const before = model.forward(ids);
+      await mx.eval(before);
+      const layers = model.model.layers.length;
+      assertEqual(await lm.fuseProjections(model), quant ? 2 * layers : layers);
+      const attn = model.model.layers[0].self_attn;
+      assert(attn.qkv_proj !== undefined && attn.q_proj === undefined, 'q/k/v fused');
+      assertClose(await model.forward(ids).tolist(), await before.tolist(), { rtol: 1e-4, atol: 1e-4, msg: quant ? '4-bit' : 'float' });
+    }
+  });
+
   test('streamGenerate: finish reasons, stop strings, abort, penalties and seeds', async (ctx) => {
     const { model, tokenizer } = await lm.loadModel(await source(ctx, 'llama'));
     const r = await ref(ctx, 'llama');
