@@ -12,7 +12,7 @@ run() { # run NAME SECONDS CMD...
   tail -n 14 "$out/$name.log"
 }
 run lm 200 node dist/gpu/lm.mjs
-run kernels 150 node dist/gpu/kernels.mjs --big
+run kernels 150 env WEBMLX_DAWN_FLAGS=disable-dawn-features=timestamp_quantization node dist/gpu/kernels.mjs --big
 run train 100 node dist/gpu/train.mjs --big
 run ops 100 node dist/gpu/ops.mjs --run --big
 run peers 420 node dist/bench-peers/peers.mjs --big --out="$out"

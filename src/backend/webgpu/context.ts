@@ -108,7 +108,10 @@ async function findGpu(): Promise<GPU | null> {
   const spec = ['web', 'gpu'].join('');
   const mod = (await import(/* @vite-ignore */ spec)) as { create(opts: string[]): GPU; globals: object };
   Object.assign(globalThis, mod.globals);
-  return mod.create(['backend=vulkan']);
+  // extra Dawn flags, e.g. WEBMLX_DAWN_FLAGS=disable-dawn-features=timestamp_quantization
+  // for unrounded kernel times in benchmarks
+  const extra = (proc as { env?: Record<string, string | undefined> }).env?.WEBMLX_DAWN_FLAGS;
+  return mod.create(['backend=vulkan', ...(extra ? extra.split(/\s+/).filter(Boolean) : [])]);
 }
 
 async function acquire(): Promise<GpuContext> {
