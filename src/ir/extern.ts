@@ -42,11 +42,22 @@ export interface ExternOp<A = unknown> {
    * the dtype's storage layout). Inputs are read through `cx.kernel(...).g.fnOf(input)`,
    * which may fuse view chains. Without it the op runs on the CPU and its result moves.
    */
-  gpu?(cx: BuildCtx, ins: MxArray[], outs: Spec[], attrs: A): Realized[];
+  gpu?(cx: BuildCtx, ins: MxArray[], outs: Spec[], attrs: A, epilogue?: Epilogue): Realized[];
+  /**
+   * Whether `gpu` takes an elementwise epilogue (single-output ops): the kernel stores
+   * `epilogue.root` (computed by `storeEpilogue`) instead of its raw result.
+   */
+  readonly epilogue?: boolean;
   vjp?(ins: MxArray[], outs: MxArray[], g: MxArray, index: number, attrs: A): (MxArray | null)[];
   jvp?(ins: MxArray[], outs: MxArray[], tangents: (MxArray | null)[], index: number, attrs: A): MxArray | null;
   /** Batched form: inputs with their batch axis (or null); returns outputs batched on axis 0. */
   vmap?(ins: MxArray[], axes: (number | null)[], attrs: A): MxArray[];
+}
+
+/** An elementwise chain to compute in a kernel's store: `root` reads the op's output `node`. */
+export interface Epilogue {
+  node: MxArray;
+  root: MxArray;
 }
 
 /** Parameters of an `extern` node: one call of an op, and which output it is. */

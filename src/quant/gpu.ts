@@ -4,7 +4,7 @@
 import type { MxArray, Realized } from '../core/array.ts';
 import { uint32 } from '../core/dtype.ts';
 import { contiguousStrides, type Shape } from '../core/shape.ts';
-import type { Spec } from '../ir/extern.ts';
+import type { Epilogue, Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { mapKernel } from '../backend/webgpu/kernels/map.ts';
@@ -95,7 +95,7 @@ export function dequantizeGpu(cx: BuildCtx, ins: MxArray[], out: Spec, q: QuantP
 }
 
 /** quantizedMatmul / gatherQmm on the GPU: x [Bx, M, K], w [Bw, rows, words] -> [P, M, N]. */
-export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs): Realized {
+export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi?: Epilogue): Realized {
   const [x, wq, scales] = ins;
   const nw = qmmWeightInputs(a);
   const biases = a.q.mode === 'affine' ? ins[3] : null;
@@ -119,8 +119,17 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs): Re
   k.emit(fn('qm_sbg', 'b: u32, r: u32, grp: u32', 'vec2<f32>', `  let gi = (${wb} * ${pR} + r) * ${pG} + grp;\n  return ${sb};`));
   k.emit(fn('qm_val', 'c: u32', 'f32', biases ? '  return f32(c);' : '  return qz_fp4_val(c);'));
   const T = out.dtype;
-  const st = cx.storage(wideOf(T), size(out.shape), 'quantizedMatmul');
-  k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pM} + m) * ${pN} + n] = ${wideBits(T, narrow(T, 'v'))};\n}`);
+  const st = cx.storage(wideOf(epi ? epi.root.dtype : T), size(out.shape), 'quantizedMatmul');
+  if (epi) {
+    // an elementwise epilogue (residual add, activation): its root is stored instead, reading
+    // the product through qm_product
+    k.emit(`var<private> qm_v: f32;`);
+    k.emit(fn('qm_product', 'i: u32', 'f32', `  return ${narrow(T, 'qm_v')};`));
+    g.provide(epi.node, 'qm_product');
+    const rf = g.fnOf(epi.root);
+    k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  let i = (b * ${pM} + m) * ${pN} + n;\n  qm_v = v;\n  out[i] = ${wideBits(epi.root.dtype, `${rf}(i)`)};\n}`);
+    k.label = g.label(k.label);
+  } else k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pM} + m) * ${pN} + n] = ${wideBits(T, narrow(T, 'v'))};\n}`);
   k.emit(fn('qm_batch', '', 'u32', `  return ${p.u32(P)};`));
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (gemv) {
@@ -149,5 +158,5 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs): Re
     ].join('\n')));
     cx.push(k.build('quant_mm', 'qmm_main', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
   }
-  return real(st, out.shape);
+  return real(st, epi ? epi.root.shape : out.shape);
 }

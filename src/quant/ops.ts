@@ -64,7 +64,8 @@ const QMM: ExternOp<QmmAttrs> = {
     return [{ shape: [P, x.shape[1], outCols(w, a)], dtype: x.dtype }];
   },
   cpu: (ins, a, outs) => [qmmCpu(ins, a, outs[0].shape)],
-  gpu: (cx, ins, outs, a) => [qmmGpu(cx, ins, outs[0], a)],
+  epilogue: true,
+  gpu: (cx, ins, outs, a, e) => [qmmGpu(cx, ins, outs[0], a, e)],
   vjp(ins, _outs, g, _index, a) {
     const nw = qmmWeightInputs(a);
     const x = ins[0], weights = ins.slice(1, nw);

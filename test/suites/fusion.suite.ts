@@ -108,6 +108,28 @@ export const fusionSuite = suite('fusion', (t) => {
     }
   });
 
+  test('a quantized matmul takes an elementwise epilogue (residual add, activation): one kernel, GEMV and tiled', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const w = mx.random.normal([48, 64], mx.float32, 0, 1, { key: k(20) });
+    const [wq, sc, bi] = mx.quantize(w, 32, 4);
+    const r = mx.random.normal([12, 48], mx.float32, 0, 1, { key: k(21) });
+    for (const rows of [1, 12]) {
+      const x = mx.random.normal([rows, 64], mx.float32, 0, 1, { key: k(22 + rows) });
+      const res = mx.sliceAxes(r, [0], [0], [rows]);
+      await mx.eval(x, wq, sc, bi!, res);
+      const f = () => [mx.add(mx.sigmoid(mx.quantizedMatmul(x, wq, sc, bi!, true, 32, 4)), res)];
+      const c = { stream: mx.cpu };
+      const ref = await nums(mx.add(mx.sigmoid(mx.quantizedMatmul(x, wq, sc, bi!, true, 32, 4, 'affine', c), c), res, c));
+      if (ctx.device !== 'gpu') {
+        assertClose(await nums(f()[0]), ref, { rtol: 1e-5, atol: 1e-5 });
+        continue;
+      }
+      const { kernels, out } = await counts(f);
+      assert(kernels.length === 1 && kernels[0].startsWith('[gpu] quantizedMatmul'), kernels.join('; '));
+      assertClose(await nums(out[0]), ref, { rtol: 1e-4, atol: 1e-4 });
+    }
+  });
+
   test('a reduction with an elementwise consumer is one kernel (mean, L2 norm)', async (ctx) => {
     const x = mx.random.normal([33, 300], mx.float32, 0, 1, { key: mx.random.key(13) });
     await mx.eval(x);

@@ -125,7 +125,8 @@ function planEpilogues(
   const out = new Map<MxArray, MxArray>();
   for (const m of nodes) {
     const mp = m._node!.prim;
-    const producer = mp === 'matmul' || (isReduce(mp) && mp !== 'argmax' && mp !== 'argmin');
+    const ext = mp === 'extern' ? (m._node!.params as ExternParams) : null;
+    const producer = mp === 'matmul' || (isReduce(mp) && mp !== 'argmax' && mp !== 'argmin') || (!!ext?.op.epilogue && ext.call.outs.length === 1);
     if (!producer || needed.has(m) || consumers.get(m) !== 1 || !floatKind(m)) continue;
     let c = readers.get(m);
     let prev = m;

@@ -21,7 +21,10 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
     if (a.src.kind === 'buf') return { storage: a.src.storage, strides: a.strides, offset: a.offset };
   }
   const epi = cx.epilogues.get(n);
-  if (epi) return epi._node!.prim === 'matmul' ? matmulNode(cx, epi, n) : reduceNode(cx, epi, n);
+  if (epi) {
+    const ep = epi._node!.prim;
+    return ep === 'matmul' ? matmulNode(cx, epi, n) : ep === 'extern' ? externNode(cx, epi, n) : reduceNode(cx, epi, n);
+  }
   if (isReduce(p)) return reduceNode(cx, n);
   if (isScan(p)) return scanNode(cx, n);
   if (p === 'matmul') return matmulNode(cx, n);
@@ -55,12 +58,13 @@ function complexViewNode(cx: BuildCtx, n: MxArray): Realized {
 }
 
 /** One output of an extern call; the call's kernel runs once for all of its outputs. */
-function externNode(cx: BuildCtx, n: MxArray): Realized {
+function externNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null): Realized {
   const p = n._node!.params as ParamsOf<'extern'>;
   let outs = cx.externs.get(p.call);
   if (!outs) {
     const ins = n._node!.inputs;
-    outs = p.op.gpu!(cx, ins, p.op.outputs(ins.map((x) => ({ shape: x.shape, dtype: x.dtype })), p.attrs), p.attrs);
+    const specs = p.op.outputs(ins.map((x) => ({ shape: x.shape, dtype: x.dtype })), p.attrs);
+    outs = p.op.gpu!(cx, ins, specs, p.attrs, root ? { node: n, root } : undefined);
     cx.externs.set(p.call, outs);
   }
   return outs[p.index];
