@@ -121,6 +121,18 @@ export class Storage {
     this.gpu = g;
   }
 
+  /**
+   * Hands this storage's GPU buffer to a new owner (an in-place update of a donated array);
+   * a CPU copy stays here with the old values.
+   */
+  detachGpu(): GpuAlloc {
+    const g = this.gpu;
+    if (!g) throw new Error('internal: no GPU buffer to detach');
+    trackFree(g.nbytes);
+    this.gpu = null;
+    return g;
+  }
+
   /** Frees both copies. */
   release(): void {
     if (this.cpu) {

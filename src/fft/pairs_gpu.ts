@@ -5,6 +5,7 @@
 // N <= L is one dispatch and N <= L^2 two. Other lengths run Bluestein as two such
 // transforms of length m >= 2n - 1 whose first load multiplies by the chirp and whose last
 // store multiplies by it again. The inverse is conj(F(conj(x))): one sign at load and store.
+import { invalidatePlans } from '../backend/webgpu/replay.ts';
 import type { MxArray, Realized } from '../core/array.ts';
 import { float32 } from '../core/dtype.ts';
 import type { Storage } from '../core/memory.ts';
@@ -18,6 +19,7 @@ let localCap: number | null = null;
 
 /** Caps the complex values one workgroup holds (tests use it to force several passes); null restores the default. */
 export function setFftLocalLimit(L: number | null): void {
+  invalidatePlans();
   localCap = L;
 }
 

@@ -99,12 +99,15 @@ export function collectArrays(xs: unknown[], out: MxArray[] = []): MxArray[] {
   return out;
 }
 
-async function runEval(outs: MxArray[], opts: RunOptions): Promise<void> {
-  const sorted = topoSort(outs);
+async function runEval(outs0: MxArray[], opts: RunOptions): Promise<void> {
+  const sorted = topoSort(outs0);
   if (sorted.length === 0) return;
   for (const n of sorted) {
     if (!n._node) throw new Error(`internal: unrealized array ${n.toString()} has no node (was it disposed?)`);
   }
+  // an in-place update took its input's buffer: its result is kept, as nothing can recompute it
+  const donated = sorted.filter((n) => n._node!.prim === 'scatter' && (n._node!.params as { donate?: boolean }).donate);
+  const outs = donated.length ? [...outs0, ...donated] : outs0;
   const { order, alias } = dedupe(sorted, new Set(outs));
   // segment by device, keeping topological order
   const segments: { dev: DeviceType; nodes: MxArray[] }[] = [];

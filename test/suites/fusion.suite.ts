@@ -2,6 +2,7 @@
 // one kernel and one submit, softmax(x @ w + b) at most three kernels; fused and compiled
 // results equal the CPU reference.
 import * as mx from '../../src/index.ts';
+import { sliceUpdateDonated } from '../../src/ops/indexing.ts';
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose } from '../harness/assert.ts';
 import { onDevice, nums } from './common.ts';
@@ -128,6 +129,30 @@ export const fusionSuite = suite('fusion', (t) => {
       assert(kernels.length === 1 && kernels[0].startsWith('[gpu] quantizedMatmul'), kernels.join('; '));
       assertClose(await nums(out[0]), ref, { rtol: 1e-4, atol: 1e-4 });
     }
+  });
+
+  test('a repeated graph replays its recorded dispatches with new inputs (and in-place updates)', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const w = mx.random.normal([24, 10], mx.float32, 0, 1, { key: k(30) });
+    const b = mx.random.normal([10], mx.float32, 0, 1, { key: k(31) });
+    await mx.eval(w, b);
+    const plans = ctx.device === 'gpu' ? (await import('../../src/backend/webgpu/context.ts')).currentContext()?.pool.plans : undefined;
+    const hits0 = plans?.hits ?? 0;
+    let cache = mx.zeros([4, 10], mx.float32);
+    await mx.eval(cache);
+    for (let i = 0; i < 4; i++) {
+      const x = mx.random.normal([4, 24], mx.float32, 0, 1, { key: k(40 + i) });
+      await mx.eval(x);
+      const y = mx.softmax(mx.add(mx.matmul(x, w), b), -1);
+      const row = mx.sliceAxes(y, [0], [i], [i + 1]);
+      cache = sliceUpdateDonated(cache, mx.multiply(row, i + 1), [i], [0]);
+      await mx.eval(y, cache);
+      const c = { stream: mx.cpu };
+      assertClose(await nums(y), await nums(mx.softmax(mx.add(mx.matmul(x, w, c), b, c), -1, false, c)), { rtol: 1e-5, atol: 1e-6 });
+      assertClose(await nums(mx.sliceAxes(cache, [0], [i], [i + 1])), (await nums(row)).map((v) => v * (i + 1)), { rtol: 1e-5, atol: 1e-6 });
+    }
+    // structures recur from the second step (the row index is a parameter of its own)
+    if (plans) assert(plans.hits > hits0, `replays: ${plans.hits - hits0}`);
   });
 
   test('a reduction with an elementwise consumer is one kernel (mean, L2 norm)', async (ctx) => {

@@ -1,6 +1,7 @@
 // GPU buffer pool: size classes reused across evaluations, trimmed to the cache limit.
 // Buffers released while a run is being encoded stay alive until it is submitted.
 import { type GpuAlloc, getCacheLimit, getMemoryLimit, getActiveMemory } from '../../core/memory.ts';
+import { PlanCache } from './replay.ts';
 
 const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const STAGING_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
@@ -19,6 +20,15 @@ class FreeLists {
   bytes = 0;
   /** Counts destroyed buffers, so caches of objects that reference buffers can drop them. */
   destroyed = 0;
+  /** Takes a specific free buffer out of its list; false when it is not free. */
+  remove(b: GPUBuffer): boolean {
+    const l = this.lists.get(b.size);
+    const i = l ? l.lastIndexOf(b) : -1;
+    if (i < 0) return false;
+    l!.splice(i, 1);
+    this.bytes -= b.size;
+    return true;
+  }
   take(size: number): GPUBuffer | undefined {
     const l = this.lists.get(size);
     const b = l?.pop();
@@ -50,6 +60,8 @@ class FreeLists {
 }
 
 export class BufferPool {
+  /** Recorded segments (replay.ts); their temporaries are taken out of the pool. */
+  readonly plans = new PlanCache(256 * 2 ** 20);
   private storage = new FreeLists();
   private staging = new FreeLists();
   private uniforms = new FreeLists();
@@ -66,7 +78,24 @@ export class BufferPool {
 
   /** Bytes of free buffers held for reuse. */
   cachedBytes(): number {
+    return this.storage.bytes + this.staging.bytes + this.plans.bytes;
+  }
+
+  private freeBytes(): number {
     return this.storage.bytes + this.staging.bytes;
+  }
+
+  /** Moves free buffers to a plan's ownership; all or none (false if one is not free). */
+  steal(bufs: Set<GPUBuffer>): boolean {
+    const taken: GPUBuffer[] = [];
+    for (const b of bufs) {
+      if (this.inFlight.has(b) && this.batchDepth > 0) break;
+      if (!this.storage.remove(b)) break;
+      taken.push(b);
+    }
+    if (taken.length === bufs.size) return true;
+    for (const b of taken) this.storage.put(b);
+    return false;
   }
 
   /** A storage buffer of at least `nbytes` (16 minimum; rounded to a size class). */
@@ -128,12 +157,12 @@ export class BufferPool {
   /** Frees the cache first when a new buffer would pass the memory limit. */
   private makeRoom(size: number): void {
     const lim = getMemoryLimit();
-    if (lim > 0 && getActiveMemory() + this.cachedBytes() + size > lim) this.trimTo(0);
+    if (lim > 0 && getActiveMemory() + this.freeBytes() + size > lim) this.trimTo(0);
   }
 
   private trim(): void {
     const lim = getCacheLimit();
-    if (this.cachedBytes() > lim) this.trimTo(lim);
+    if (this.freeBytes() > lim) this.trimTo(lim);
   }
 
   private trimTo(limit: number): void {
@@ -156,6 +185,7 @@ export class BufferPool {
 
   /** Destroys every cached buffer (mx.clearCache). */
   clear(): void {
+    this.plans.clear();
     this.trimTo(0);
     this.uniforms.trim(0, new Set());
   }

@@ -3,7 +3,7 @@
 import type { MxArray, Realized } from '../../../core/array.ts';
 import { int32 } from '../../../core/dtype.ts';
 import { contiguousStrides, isContiguous, sizeOf } from '../../../core/shape.ts';
-import type { Storage } from '../../../core/memory.ts';
+import { Storage } from '../../../core/memory.ts';
 import { VIEW_PRIMS, type ParamsOf } from '../../../ir/primitive.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
@@ -25,7 +25,11 @@ function donated(cx: BuildCtx, a: MxArray, n: MxArray): Storage | null {
   if (acc.src.kind !== 'buf') return null;
   const st = acc.src.storage;
   const whole = acc.offset === 0 && st.size === n.size && st.dtype === n.dtype && st.gpu;
-  return whole && isContiguous(a.shape, acc.strides) ? st : null;
+  if (!whole || !isContiguous(a.shape, acc.strides)) return null;
+  // the buffer moves to the result; the donated array keeps only a CPU copy, if it had one
+  const own = new Storage(st.dtype, st.size);
+  own.setGpu(st.detachGpu());
+  return own;
 }
 
 export function scatterNode(cx: BuildCtx, n: MxArray): Realized {

@@ -1,0 +1,220 @@
+// Replaying recorded segments: a graph evaluated again with the same structure (primitives,
+// parameters, shapes, dtypes, and the same layout of its inputs) reuses the dispatches of
+// its first run (pipelines, parameter blocks, workgroup grids) with new input and output
+// buffers: no fusion planning, code generation or module assembly. Its temporaries stay
+// with the plan, so bind groups that name them are reused too. A structure is recorded the
+// second time it is seen (one-off graphs keep using the pool).
+import type { MxArray, Realized } from '../../core/array.ts';
+import { Storage } from '../../core/memory.ts';
+import type { ExternParams } from '../../ir/extern.ts';
+import type { Dispatch } from './kernel.ts';
+
+/** Where a recorded buffer comes from in a replay. */
+type Ref = { kind: 'ext'; slot: number } | { kind: 'out'; index: number } | { kind: 'own'; buffer: GPUBuffer } | { kind: 'take'; slot: number };
+
+interface OutSpec {
+  dtype: Storage['dtype'];
+  size: number;
+  nbytes: number;
+}
+
+/** A recorded segment. */
+export interface Plan {
+  dispatches: { d: Dispatch; output: Ref; inputs: Ref[]; extra: Ref[] }[];
+  outs: OutSpec[];
+  /** Per needed node (by position): its value as a ref with strides and offset. */
+  results: { node: number; ref: Ref; strides: readonly number[]; offset: number }[];
+  owned: GPUBuffer[];
+  bytes: number;
+}
+
+/** A segment's structure and its external inputs in first-use order. */
+export interface Signature {
+  key: string;
+  ext: MxArray[];
+}
+
+const implIds = new WeakMap<object, number>();
+let nextImpl = 1;
+const objId = (o: object): number => {
+  let i = implIds.get(o);
+  if (i === undefined) implIds.set(o, (i = nextImpl++));
+  return i;
+};
+
+// Bumped by switches that change generated code without changing the graph.
+let version = 0;
+/** Drops every recorded plan (e.g. after a setting that changes kernel generation). */
+export function invalidatePlans(): void {
+  version++;
+}
+
+/**
+ * The structure of a segment, or null when it cannot be replayed (custom functions).
+ * `realized(x)` gives an external input's data.
+ */
+export function signature(nodes: MxArray[], needed: Set<MxArray>, realized: (x: MxArray) => Realized): Signature | null {
+  const pos = new Map<MxArray, number>();
+  nodes.forEach((n, i) => pos.set(n, i));
+  const ext: MxArray[] = [];
+  const extPos = new Map<MxArray, number>();
+  const storages = new Map<Storage, number>();
+  const calls = new Map<object, number>();
+  const parts: string[] = [`v${version}`];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    const node = n._node!;
+    if (node.prim === 'custom') return null;
+    let params: string;
+    if (node.prim === 'extern') {
+      const p = node.params as ExternParams;
+      let c = calls.get(p.call);
+      if (c === undefined) calls.set(p.call, (c = i));
+      try {
+        params = `${p.op.name}#${objId(p.op)}:${JSON.stringify(p.attrs)}:${p.index}:${c}`;
+      } catch {
+        return null;
+      }
+    } else params = JSON.stringify(node.params);
+    let ins = '';
+    for (const x of node.inputs) {
+      const j = pos.get(x);
+      if (j !== undefined) {
+        ins += `n${j},`;
+        continue;
+      }
+      let e = extPos.get(x);
+      if (e === undefined) {
+        e = ext.length;
+        extPos.set(x, e);
+        ext.push(x);
+        const r = realized(x);
+        // storages shared by several inputs must be shared again
+        let s = storages.get(r.storage);
+        if (s === undefined) storages.set(r.storage, (s = e));
+        parts.push(`e${e}:${x.shape}:${x.dtype.name}:${r.storage.dtype.name}:${r.storage.size}:${r.strides}:${r.offset}:${s}`);
+      }
+      ins += `e${e},`;
+    }
+    parts.push(`${node.prim}|${n.shape}|${n.dtype.name}|${params}|${ins}${needed.has(n) ? '|N' : ''}`);
+  }
+  return { key: parts.join('\n'), ext };
+}
+
+/**
+ * Builds a plan from a finished run: `local` holds the needed results. Returns null when a
+ * buffer cannot be attributed (then the segment is not replayed).
+ */
+export function record(
+  sig: Signature, nodes: MxArray[], needed: Set<MxArray>, dispatches: Dispatch[], local: Map<MxArray, Realized>,
+  realized: (x: MxArray) => Realized,
+): { plan: Plan; owned: Set<GPUBuffer> } | null {
+  const refs = new Map<GPUBuffer, Ref>();
+  sig.ext.forEach((x, slot) => {
+    const b = realized(x).storage.gpu?.buffer;
+    if (b && !refs.has(b)) refs.set(b, { kind: 'ext', slot });
+  });
+  const outs: OutSpec[] = [];
+  const outOf = new Map<Storage, number>();
+  const results: Plan['results'] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (!needed.has(n)) continue;
+    const r = local.get(n);
+    const b = r?.storage.gpu?.buffer;
+    if (!r || !b) return null;
+    let ref = refs.get(b);
+    // an input's buffer under a new storage: an in-place update took it over
+    if (ref?.kind === 'ext' && realized(sig.ext[ref.slot]).storage !== r.storage) ref = { kind: 'take', slot: ref.slot };
+    if (!ref || ref.kind === 'own') {
+      let k = outOf.get(r.storage);
+      if (k === undefined) {
+        k = outs.length;
+        outOf.set(r.storage, k);
+        outs.push({ dtype: r.storage.dtype, size: r.storage.size, nbytes: r.storage.gpu!.nbytes });
+      }
+      ref = { kind: 'out', index: k };
+      refs.set(b, ref);
+    }
+    results.push({ node: i, ref, strides: r.strides, offset: r.offset });
+  }
+  const owned = new Set<GPUBuffer>();
+  const refOf = (b: GPUBuffer): Ref => {
+    let r = refs.get(b);
+    if (!r) {
+      r = { kind: 'own', buffer: b };
+      refs.set(b, r);
+      owned.add(b);
+    }
+    return r;
+  };
+  const ds = dispatches.map((d) => ({ d, output: refOf(d.output), inputs: d.inputs.map(refOf), extra: (d.extraOutputs ?? []).map(refOf) }));
+  let bytes = 0;
+  for (const b of owned) bytes += b.size;
+  return { plan: { dispatches: ds, outs, results, owned: [...owned], bytes }, owned };
+}
+
+/** The dispatches of a plan over this run's buffers. */
+export function instantiate(plan: Plan, ext: GPUBuffer[], outs: GPUBuffer[]): Dispatch[] {
+  const buf = (r: Ref): GPUBuffer => (r.kind === 'ext' || r.kind === 'take' ? ext[r.slot] : r.kind === 'out' ? outs[r.index] : r.buffer);
+  return plan.dispatches.map(({ d, output, inputs, extra }) => ({
+    ...d,
+    output: buf(output),
+    inputs: inputs.map(buf),
+    ...(extra.length ? { extraOutputs: extra.map(buf) } : {}),
+  }));
+}
+
+/** Recorded plans by signature, with the structures seen once (recorded when seen again). */
+export class PlanCache {
+  private plans = new Map<string, Plan>();
+  private seen = new Set<string>();
+  bytes = 0;
+  hits = 0;
+  constructor(private readonly maxBytes: number, private readonly maxPlans = 64) {}
+
+  get(key: string): Plan | undefined {
+    const p = this.plans.get(key);
+    if (p) {
+      // most recently used last
+      this.plans.delete(key);
+      this.plans.set(key, p);
+      this.hits++;
+    }
+    return p;
+  }
+
+  /** Whether a structure has been seen before (and notes it). */
+  repeat(key: string): boolean {
+    if (this.seen.has(key)) return true;
+    if (this.seen.size > 256) this.seen.clear();
+    this.seen.add(key);
+    return false;
+  }
+
+  wants(bytes: number): boolean {
+    return bytes <= this.maxBytes / 4;
+  }
+
+  add(key: string, plan: Plan): void {
+    this.plans.set(key, plan);
+    this.bytes += plan.bytes;
+    while (this.plans.size > this.maxPlans || this.bytes > this.maxBytes) {
+      const [k, old] = this.plans.entries().next().value as [string, Plan];
+      this.plans.delete(k);
+      this.drop(old);
+    }
+  }
+
+  clear(): void {
+    for (const p of this.plans.values()) this.drop(p);
+    this.plans.clear();
+    this.seen.clear();
+  }
+
+  private drop(p: Plan): void {
+    this.bytes -= p.bytes;
+    // submitted work that uses them completes first (WebGPU defers the free)
+    for (const b of p.owned) b.destroy();
+  }
+}
