@@ -2,7 +2,7 @@
 // sliceUpdate, a rotating one bounded by maxKvSize, and prompt-cache files (safetensors).
 import * as mx from '../index.ts';
 import { QuantizedKVCache } from './qcache.ts';
-import { sliceUpdateDonated } from '../ops/indexing.ts';
+import { scatterAxisDonated, sliceUpdateDonated } from '../ops/indexing.ts';
 
 type MxArray = mx.MxArray;
 
@@ -47,6 +47,30 @@ export class KVCache implements Cache {
 
   updateAndFetch(keys: MxArray, values: MxArray): [MxArray, MxArray] {
     const prev = this.offset, n = keys.shape[2];
+    this.reserve(keys, values);
+    this.offset += n;
+    // the old arrays are dropped: the update may write into their buffers
+    this.keys = sliceUpdateDonated(this.keys!, keys, [prev], [2]);
+    this.values = sliceUpdateDonated(this.values!, values, [prev], [2]);
+    return [mx.sliceAxes(this.keys, [2], [0], [this.offset]), mx.sliceAxes(this.values, [2], [0], [this.offset])];
+  }
+
+  /**
+   * One decode token written at `pos` (int32 [1], the current offset) and the whole buffers
+   * returned: the caller masks positions >= offset. Shapes then stay the same from step to
+   * step (until the cache grows), so the step's recorded kernels are replayed.
+   */
+  updateAtPosition(keys: MxArray, values: MxArray, pos: MxArray): [MxArray, MxArray] {
+    this.reserve(keys, values);
+    this.offset += 1;
+    this.keys = scatterAxisDonated(this.keys!, pos, keys, 2);
+    this.values = scatterAxisDonated(this.values!, pos, values, 2);
+    return [this.keys, this.values];
+  }
+
+  /** Grows the buffers (in `step`-token chunks) to hold the next keys.shape[2] tokens. */
+  private reserve(keys: MxArray, values: MxArray): void {
+    const prev = this.offset, n = keys.shape[2];
     if (this.keys === null || this.values === null || prev + n > this.keys.shape[2]) {
       const [B, H, , Dk] = keys.shape, Dv = values.shape[3];
       const grow = Math.ceil((prev + n) / this.step) * this.step - (this.keys ? this.keys.shape[2] : 0);
@@ -59,11 +83,6 @@ export class KVCache implements Cache {
         this.values = nv;
       }
     }
-    this.offset += n;
-    // the old arrays are dropped: the update may write into their buffers
-    this.keys = sliceUpdateDonated(this.keys, keys, [prev], [2]);
-    this.values = sliceUpdateDonated(this.values, values, [prev], [2]);
-    return [mx.sliceAxes(this.keys, [2], [0], [this.offset]), mx.sliceAxes(this.values, [2], [0], [this.offset])];
   }
 
   isTrimmable(): boolean {

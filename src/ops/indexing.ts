@@ -246,6 +246,18 @@ export function sliceUpdateDonated(a: MxArray, update: ArrayInput, start: number
   return sliceUpdateImpl(a, update, start, axes, undefined, true);
 }
 
+/**
+ * @internal Writes `update` at positions `idx` (an int32 array) along `axis` of `a`, in a's
+ * buffer (a donated update, as sliceUpdateDonated). The positions being an array keeps the
+ * graph's structure the same from one decode step to the next.
+ */
+export function scatterAxisDonated(a: MxArray, idx: MxArray, update: MxArray, axis: number): MxArray {
+  const ax = normAxis('scatterAxisDonated', axis, a.ndim);
+  const want = [...a.shape.slice(0, ax), ...idx.shape, ...a.shape.slice(ax + 1)];
+  if (want.join() !== update.shape.join()) throw new Error(`[scatterAxisDonated] update shape ${fmtShape(update.shape)} should be ${fmtShape(want)}.`);
+  return bind('scatter', [a, idx, astype(update, a.dtype)], { axis: ax, mode: 'set', donate: true }, a.shape, a.dtype, a.device);
+}
+
 function sliceUpdateImpl(a: ArrayInput, update: ArrayInput, start: number[], axes: number[] | undefined, opts: StreamOpt | undefined, donate: boolean): MxArray {
   const dev = resolveDevice(opts);
   const [x, u] = operands('sliceUpdate', [a, update], dev);

@@ -44,6 +44,12 @@ const objId = (o: object): number => {
 
 // Bumped by switches that change generated code without changing the graph.
 let version = 0;
+let enabled = true;
+/** @internal Turns segment replay on or off (benchmarks compare both). */
+export function setReplay(on: boolean): void {
+  enabled = on;
+  version++;
+}
 /** Drops every recorded plan (e.g. after a setting that changes kernel generation). */
 export function invalidatePlans(): void {
   version++;
@@ -54,6 +60,7 @@ export function invalidatePlans(): void {
  * `realized(x)` gives an external input's data.
  */
 export function signature(nodes: MxArray[], needed: Set<MxArray>, realized: (x: MxArray) => Realized): Signature | null {
+  if (!enabled) return null;
   const pos = new Map<MxArray, number>();
   nodes.forEach((n, i) => pos.set(n, i));
   const ext: MxArray[] = [];
@@ -102,16 +109,16 @@ export function signature(nodes: MxArray[], needed: Set<MxArray>, realized: (x: 
 }
 
 /**
- * Builds a plan from a finished run: `local` holds the needed results. Returns null when a
- * buffer cannot be attributed (then the segment is not replayed).
+ * Builds a plan from a finished run: `local` holds the needed results; the inputs' storages
+ * and buffers are as they were before the run (an in-place update moves a buffer away).
+ * Returns null when a buffer cannot be attributed (then the segment is not replayed).
  */
 export function record(
   sig: Signature, nodes: MxArray[], needed: Set<MxArray>, dispatches: Dispatch[], local: Map<MxArray, Realized>,
-  realized: (x: MxArray) => Realized,
+  extStorages: Storage[], extBuffers: (GPUBuffer | undefined)[],
 ): { plan: Plan; owned: Set<GPUBuffer> } | null {
   const refs = new Map<GPUBuffer, Ref>();
-  sig.ext.forEach((x, slot) => {
-    const b = realized(x).storage.gpu?.buffer;
+  extBuffers.forEach((b, slot) => {
     if (b && !refs.has(b)) refs.set(b, { kind: 'ext', slot });
   });
   const outs: OutSpec[] = [];
@@ -125,7 +132,7 @@ export function record(
     if (!r || !b) return null;
     let ref = refs.get(b);
     // an input's buffer under a new storage: an in-place update took it over
-    if (ref?.kind === 'ext' && realized(sig.ext[ref.slot]).storage !== r.storage) ref = { kind: 'take', slot: ref.slot };
+    if (ref?.kind === 'ext' && extStorages[ref.slot] !== r.storage) ref = { kind: 'take', slot: ref.slot };
     if (!ref || ref.kind === 'own') {
       let k = outOf.get(r.storage);
       if (k === undefined) {

@@ -114,6 +114,9 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
       }
     }
   }
+  // the inputs as they are before the run (for recording it)
+  const extStorages = sig ? sig.ext.map((x) => ext(x).storage) : [];
+  const extBuffers = extStorages.map((s) => s.gpu?.buffer);
   ctx.pool.beginBatch();
   try {
     plan.steps.forEach((n, i) => {
@@ -154,7 +157,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
     else r.storage.drop();
   }
   if (sig && ctx.pool.plans.repeat(sig.key)) {
-    const rec = record(sig, nodes, needed, cx.dispatches, env, ext);
+    const rec = record(sig, nodes, needed, cx.dispatches, env, extStorages, extBuffers);
     if (rec && ctx.pool.plans.wants(rec.plan.bytes) && ctx.pool.steal(rec.owned)) ctx.pool.plans.add(sig.key, rec.plan);
   }
 }

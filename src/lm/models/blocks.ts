@@ -126,7 +126,7 @@ export class Norm extends nn.Module {
 }
 
 /** Rotates the first dims features of x [B, H, L, D] at positions offset.. (halves or pairs). */
-export function applyRope(x: MxArray, invFreq: MxArray, offset: number, scale: number, traditional: boolean, freqs?: MxArray): MxArray {
+export function applyRope(x: MxArray, invFreq: MxArray, offset: number | MxArray, scale: number, traditional: boolean, freqs?: MxArray): MxArray {
   const L = x.shape[2], D = x.shape[3], half = invFreq.shape[0], dims = half * 2;
   if (fast && (scale === 1 || dims === D)) {
     const y = fast.rope(x, dims, { traditional, offset, freqs: freqs ?? mx.reciprocal(invFreq) });
@@ -161,6 +161,29 @@ export function attentionMask(L: number, K: number, window: number): MxArray | n
   let m = mx.lessEqual(k, q);
   if (window) m = mx.logicalAnd(m, mx.greater(k, mx.subtract(q, window)));
   return m;
+}
+
+// A decode step's position and masks, made once per step and shared by the layers.
+let stepMemo: { offset: number; pos: MxArray; masks: Map<string, MxArray> } | null = null;
+
+/** The position (int32 [1]) of a decode step and its boolean masks over a cache of K slots. */
+function stepInputs(offset: number, window: number): { pos: MxArray; mask: (K: number) => MxArray } {
+  if (!stepMemo || stepMemo.offset !== offset) stepMemo = { offset, pos: mx.array([offset], mx.int32), masks: new Map() };
+  const memo = stepMemo;
+  return {
+    pos: memo.pos,
+    mask: (K) => {
+      const key = `${K}/${window}`;
+      let m = memo.masks.get(key);
+      if (!m) {
+        // keys 0..offset are written; a sliding window keeps the last `window` of them
+        const lo = window ? Math.max(0, offset + 1 - window) : 0;
+        m = mx.reshape(mx.array(Array.from({ length: K }, (_, j) => j >= lo && j <= offset), mx.bool), [1, 1, 1, K]);
+        memo.masks.set(key, m);
+      }
+      return m;
+    },
+  };
 }
 
 /** Attention of q [B, Hq, L, D] over k, v [B, Hkv, K, D] (grouped heads), optional soft-capping. */
@@ -248,14 +271,18 @@ export class Attention extends nn.Module {
     v = mx.transpose(mx.reshape(v, [B, L, a.numKvHeads, a.headDim]), [0, 2, 1, 3]);
     const offset = cache?.offset ?? 0;
     const spec = a.ropes[this._layer];
+    const window = a.windows[this._layer];
+    // a decode step reads positions from arrays and attends over the whole cache buffer
+    // with a mask, so its graph keeps its shapes and parameters from step to step
+    const step = L === 1 && cache instanceof KVCache ? stepInputs(offset, window) : null;
     if (spec) {
       const f = this.freqs(spec, offset + L);
-      q = applyRope(q, f.inv, offset, f.scale, a.ropeTraditional, f.periods);
-      k = applyRope(k, f.inv, offset, f.scale, a.ropeTraditional, f.periods);
+      q = applyRope(q, f.inv, step?.pos ?? offset, f.scale, a.ropeTraditional, f.periods);
+      k = applyRope(k, f.inv, step?.pos ?? offset, f.scale, a.ropeTraditional, f.periods);
     }
-    if (cache) [k, v] = cache.updateAndFetch(k, v);
-    const window = a.windows[this._layer];
-    const mask = attentionMask(L, k.shape[2], window);
+    if (step) [k, v] = (cache as KVCache).updateAtPosition(k, v, step.pos);
+    else if (cache) [k, v] = cache.updateAndFetch(k, v);
+    const mask = step ? step.mask(k.shape[2]) : attentionMask(L, k.shape[2], window);
     const o = sdpa(q, k, v, a.queryScale ** -0.5, mask, a.attnSoftcap);
     return this.o_proj.forward(mx.reshape(mx.transpose(o, [0, 2, 1, 3]), [B, L, qd]));
   }
