@@ -4,7 +4,7 @@
 //   node dist/gpu/profile.mjs [--tiny]
 import * as mx from '../src/index.ts';
 import * as nn from '../src/nn/index.ts';
-import { modelFromConfig, makePromptCache, evalCache, type Config } from '../src/lm/index.ts';
+import { modelFromConfig, makePromptCache, evalCache, fuseProjections, type Config } from '../src/lm/index.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const G = globalThis as any;
@@ -42,7 +42,7 @@ async function profile(name: string, make: () => mx.MxArray[], extra?: () => Pro
     const a = agg.get(k) ?? [0, 0];
     agg.set(k, [a[0] + 1, a[1] + Number(m[2])]);
   }
-  for (const [k, [n, us]] of [...agg].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15)) console.log(`  ${us.toFixed(1).padStart(9)} us  x${n}  ${k}`);
+  for (const [k, [n, us]] of [...agg].sort((a, b) => b[1][1] - a[1][1]).slice(0, 25)) console.log(`  ${us.toFixed(1).padStart(9)} us  x${n}  ${k}`);
 }
 
 const n = tiny ? 2 ** 16 : 16 * 2 ** 20;
@@ -70,6 +70,7 @@ for (const q of ['float16', '4-bit']) {
   model.setDtype(mx.float16);
   if (q === '4-bit') nn.quantize(model, { groupSize: 64, bits: 4 });
   await mx.eval(model.parameters());
+  await fuseProjections(model);
   const cache = makePromptCache(model);
   const prompt = mx.array([Array.from({ length: 32 }, (_, i) => i + 1)], mx.int32);
   model.forward(prompt, cache);

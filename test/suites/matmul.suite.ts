@@ -12,6 +12,36 @@ export const matmulSuite = suite('matmul', (t) => {
   // matmul pipelines take seconds each to compile on SwiftShader: 8 cases per test
   fixtureTests(test, fixture.cases, adapters, (op) => op, 8);
 
+  test('decode products against weight rows (16-byte loads): f16, bf16, f32, batches, misaligned fallback', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const c = { stream: mx.cpu };
+    for (const dt of ['float16', 'bfloat16', 'float32'] as mx.DtypeName[]) {
+      const W = mx.random.normal([37, 64], mx.float32, 0, 1, { key: k(1) }).astype(dt);
+      const r = mx.random.normal([1, 37], mx.float32, 0, 1, { key: k(5) }).astype(dt);
+      const W2 = mx.random.normal([37, 72], mx.float32, 0, 1, { key: k(6) }).astype(dt);
+      for (const rows of [1, 3]) {
+        const x = mx.random.normal([2, rows, 64], mx.float32, 0, 1, { key: k(2 + rows) }).astype(dt);
+        await mx.eval(W, x, r, W2);
+        const lines: string[] = [];
+        if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+        let y: mx.MxArray, z: mx.MxArray;
+        try {
+          // a Linear layer's product and its residual (an epilogue), and a misaligned row slice
+          y = mx.add(mx.matmul(x, W.T), r);
+          z = mx.matmul(x, mx.sliceAxes(W2, [1], [1], [65]).T);
+          await mx.eval(y, z);
+        } finally {
+          if (ctx.device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('gemvt_main')).length, 1, `${dt}: one row kernel`);
+        const tol = dt === 'float32' ? 1e-4 : 3e-2;
+        const f = (a: mx.MxArray) => a.astype(mx.float32, c);
+        assertClose(await nums(y.astype(mx.float32)), await nums(mx.add(mx.matmul(f(x), f(W).T, c), f(r), c)), { rtol: tol, atol: tol, msg: `${dt} rows ${rows}` });
+        assertClose(await nums(z.astype(mx.float32)), await nums(mx.matmul(f(x), mx.sliceAxes(f(W2), [1], [1], [65], undefined, c).T, c)), { rtol: tol, atol: tol, msg: `${dt} slice` });
+      }
+    }
+  });
+
   test('method form and identity', async () => {
     const a = mx.reshape(mx.arange(12, undefined, undefined, mx.float32), [3, 4]);
     const i4 = mx.eye(4);

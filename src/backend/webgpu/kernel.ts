@@ -62,6 +62,22 @@ export class KernelBuilder {
     return name;
   }
 
+  /** Binds a storage's buffer as array<vec4<u32>> (16-byte loads); returns the variable name. */
+  inputVec4(s: Storage): string {
+    const g = s.gpu;
+    if (!g) throw new Error('internal: GPU input has no buffer');
+    let name = this.vec4Names.get(g.buffer);
+    if (!name) {
+      const k = this.inputs.length;
+      this.inputs.push(g.buffer);
+      name = `bq${k}`;
+      this.vec4Names.set(g.buffer, name);
+      this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<u32>>;`);
+    }
+    return name;
+  }
+  private vec4Names = new Map<GPUBuffer, string>();
+
   /** Finishes the kernel: WGSL = generated hooks + template `template` (+ library). */
   build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut = false): Dispatch {
     const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${atomicOut ? 'atomic<u32>' : 'u32'}>;`;

@@ -6,6 +6,7 @@ import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
 import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
 import type { KernelBuilder } from '../kernel.ts';
+import type { Storage } from '../../../core/memory.ts';
 import type { ExprGen } from '../codegen.ts';
 
 /**
@@ -48,9 +49,51 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
 
+/** B as rows of a stored weight W [N, K] (B = W^T, as Linear layers hold it), 16-byte aligned. */
+function weightRows(cx: BuildCtx, b: MxArray, K: number, batch: number): { storage: Storage; offset: number } | null {
+  if (!['float16', 'bfloat16', 'float32'].includes(b.dtype.name) || K % 8 !== 0) return null;
+  const acc = cx.kernel('probe').g.accessOf(b);
+  if (acc.src.kind !== 'buf' || acc.src.storage.dtype !== b.dtype || !acc.src.storage.gpu) return null;
+  const nd = b.ndim, st = acc.strides;
+  if (st[nd - 2] !== 1 || (st[nd - 1] !== K && b.shape[nd - 1] > 1) || acc.offset % 8 !== 0) return null;
+  if (batch > 1 && st.slice(0, nd - 2).some((s) => s !== 0)) return null;
+  return { storage: acc.src.storage, offset: acc.offset };
+}
+
+/** Decode matmul over weight rows: 16-byte loads, 8 outputs per workgroup (shaders/gemv_t.wgsl). */
+function gemvRowsNode(
+  cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number, root: MxArray | null, w: { storage: Storage; offset: number },
+): Realized {
+  const [a] = n._node!.inputs;
+  const res = root ?? n;
+  const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
+  const { k, g } = cx.kernel('matmul.gemv');
+  const P = k.p;
+  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
+  for (const [name, v] of [['rows', pm], ['n', pn], ['chunks', P.u32(K / 8)], ['batch', P.u32(batch)]] as const) k.emit(`fn gt_${name}() -> u32 {\n  return ${v};\n}`);
+  const fa = g.fnOf(a);
+  k.emit(`fn gt_a(b: u32, m: u32, k: u32) -> f32 {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
+  k.emit(`fn gt_x8(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let k = q * 8u;\n  return mat2x4<f32>(vec4<f32>(gt_a(b, m, k), gt_a(b, m, k + 1u), gt_a(b, m, k + 2u), gt_a(b, m, k + 3u)),\n    vec4<f32>(gt_a(b, m, k + 4u), gt_a(b, m, k + 5u), gt_a(b, m, k + 6u), gt_a(b, m, k + 7u)));\n}`);
+  const W = k.inputVec4(w.storage);
+  const dt = w.storage.dtype.name;
+  if (dt === 'float32') {
+    k.emit(`fn gt_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  let i = ${P.u32(w.offset / 4)} + n * ${P.u32(K / 4)} + 2u * q;\n  return mat2x4<f32>(bitcast<vec4<f32>>(${W}[i]), bitcast<vec4<f32>>(${W}[i + 1u]));\n}`);
+  } else {
+    const two = dt === 'float16' ? (x: string) => `unpack2x16float(${x})` : (x: string) => `vec2<f32>(bitcast<f32>(${x} << 16u), bitcast<f32>(${x} & 0xffff0000u))`;
+    k.emit(`fn gt_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  let v = ${W}[${P.u32(w.offset / 8)} + n * ${P.u32(K / 8)} + q];\n  return mat2x4<f32>(vec4<f32>(${two('v.x')}, ${two('v.y')}), vec4<f32>(${two('v.z')}, ${two('v.w')}));\n}`);
+  }
+  const st = storeExpr(k, g, n, root, 'f32', 'v', 'i');
+  k.emit(`fn gt_store(b: u32, m: u32, n: u32, v: f32) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+  if (root) k.label = g.label('matmul.gemv');
+  cx.push(k.build('gemv_t', 'gemvt_main', out.gpu!.buffer, grid(batch * Math.ceil(N / 8), cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
+}
+
 /** Few rows (decode): one workgroup per output column reads B along K (shaders/gemv.wgsl). */
 function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number, root: MxArray | null): Realized {
   const [a, b] = n._node!.inputs;
+  const fast = weightRows(cx, b, K, batch);
+  if (fast) return gemvRowsNode(cx, n, M, N, K, batch, root, fast);
   const res = root ?? n;
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul.gemv');
