@@ -3,7 +3,7 @@
 // transpose with at most 8 rows) or in a workgroup tile (shaders/quant_mm.wgsl).
 import type { MxArray, Realized } from '../core/array.ts';
 import { uint32 } from '../core/dtype.ts';
-import { contiguousStrides, type Shape } from '../core/shape.ts';
+import { contiguousStrides, isContiguous, type Shape } from '../core/shape.ts';
 import type { Epilogue, Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
@@ -140,6 +140,15 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     k.emit(fn('qm_packs', '', 'u32', `  return ${p.u32(K / 32)};`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
     k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${p.u32(a.q.groupSize)});`));
+    // 4 and 8 bits over stored, aligned rows: 16-byte loads, 32 threads per row
+    const acc = a.q.bits === 4 || a.q.bits === 8 ? g.accessOf(wq) : null;
+    const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
+    if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
+      const V = k.inputVec4(src);
+      k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${p.u32(a.q.bits / 4)} + h];`));
+      cx.push(k.build('quant_gemv_rows', 'qmv_rows', st.gpu!.buffer, grid(P * Math.ceil(N / 8), maxDim)));
+      return real(st, epi ? epi.root.shape : out.shape);
+    }
     // 2, 4 and 8 bits decode word by word without per-thread arrays
     const entry = 32 % a.q.bits === 0 ? 'qmv_pow2' : 'qmv_main';
     cx.push(k.build('quant_gemv', entry, st.gpu!.buffer, grid(P * blocks, maxDim)));
