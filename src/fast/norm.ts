@@ -19,7 +19,7 @@ interface NormAttrs {
   hasB: boolean;
 }
 
-const NWG = 128;
+const NWG = 256;
 
 function cpuNorm(ins: HostArray[], a: NormAttrs, outs: Spec[]): Float64Array[] {
   const x = ins[0];

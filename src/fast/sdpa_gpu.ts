@@ -13,7 +13,8 @@ import { wideResult } from './util.ts';
 const NEG = '-3.4028234e38';
 const BQ = 32;
 const SPLIT_WG = 64;
-const CHUNK = 256;
+// keys per split workgroup: small, so one decode row spreads over many workgroups
+const CHUNK = 64;
 
 type G = ReturnType<BuildCtx['kernel']>['g'];
 
