@@ -5,7 +5,7 @@
 // Hooks: qm_rows() (M <= 8), qm_cols() (N), qm_packs() (K / 32), qm_batch(), qm_bits()
 // (4 or 8), qm_pack4(b, n, p, h) -> vec4<u32> (16-byte half h of pack p of row n),
 // qm_sb(b, n, p) -> (scale, bias) of the pack's group, qm_val(code) -> f32,
-// qm_x(b, m, k) -> f32, qm_store(b, m, n, v).
+// qm_x8(b, m, q) -> mat2x4<f32> (x values 8q..8q+7 of row m), qm_store(b, m, n, v).
 
 const QR_LANES: u32 = 32u;
 const QR_ROWS: u32 = 8u;
@@ -23,8 +23,6 @@ fn qmv_rows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   let lane = lid.x % QR_LANES;
   let M = qm_rows();
   let QB = qm_bits();
-  let per = 32u / QB;
-  let mask = (1u << QB) - 1u;
   let live = b < qm_batch() && n < N;
   var acc = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   if (live) {
@@ -36,19 +34,28 @@ fn qmv_rows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
         w1 = qm_pack4(b, n, p, 1u);
       }
       let sb = qm_sb(b, n, p);
-      let k0 = p * 32u;
       for (var m = 0u; m < M; m++) {
-        var dot = 0.0;
-        var xs = 0.0;
-        for (var j = 0u; j < QB; j++) {
-          let w = select(w1[j & 3u], w0[j & 3u], j < 4u);
-          for (var v = 0u; v < per; v++) {
-            let x = qm_x(b, m, k0 + j * per + v);
-            dot += qm_val((w >> (v * QB)) & mask) * x;
-            xs += x;
+        var sd = 0.0;
+        var sx = 0.0;
+        // four runs of 8 values: one word at 4 bits, two at 8
+        for (var c = 0u; c < 4u; c++) {
+          let x = qm_x8(b, m, p * 4u + c);
+          var lo: vec4<f32>;
+          var hi: vec4<f32>;
+          if (QB == 4u) {
+            let w = w0[c];
+            lo = vec4<f32>(qm_val(w & 15u), qm_val((w >> 4u) & 15u), qm_val((w >> 8u) & 15u), qm_val((w >> 12u) & 15u));
+            hi = vec4<f32>(qm_val((w >> 16u) & 15u), qm_val((w >> 20u) & 15u), qm_val((w >> 24u) & 15u), qm_val(w >> 28u));
+          } else {
+            let wa = select(w1[(2u * c) & 3u], w0[(2u * c) & 3u], c < 2u);
+            let wb = select(w1[(2u * c + 1u) & 3u], w0[(2u * c + 1u) & 3u], c < 2u);
+            lo = vec4<f32>(qm_val(wa & 255u), qm_val((wa >> 8u) & 255u), qm_val((wa >> 16u) & 255u), qm_val(wa >> 24u));
+            hi = vec4<f32>(qm_val(wb & 255u), qm_val((wb >> 8u) & 255u), qm_val((wb >> 16u) & 255u), qm_val(wb >> 24u));
           }
+          sd += dot(lo, x[0]) + dot(hi, x[1]);
+          sx += dot(x[0] + x[1], vec4<f32>(1.0));
         }
-        acc[m] += sb.x * dot + sb.y * xs;
+        acc[m] += sb.x * sd + sb.y * sx;
       }
     }
   }

@@ -8,6 +8,7 @@ import type { Epilogue, Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { mapKernel } from '../backend/webgpu/kernels/map.ts';
+import { emitX8 } from '../backend/webgpu/kernels/matmul.ts';
 import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 import { shader } from '../backend/webgpu/wgsl.ts';
 import { qmmWeightInputs, type QmmAttrs } from './cpu.ts';
@@ -145,6 +146,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
     if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
       const V = k.inputVec4(src);
+      emitX8(k, g, x, 'qm_x8', M, K);
       k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${p.u32(a.q.bits / 4)} + h];`));
       cx.push(k.build('quant_gemv_rows', 'qmv_rows', st.gpu!.buffer, grid(P * Math.ceil(N / 8), maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);

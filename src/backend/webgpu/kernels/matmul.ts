@@ -1,7 +1,7 @@
 // Batched matmul through the tiled template; inputs are read through their (possibly
 // strided or fused) expressions, accumulated in f32 for floats and i32/u32 for integers.
 import type { MxArray, Realized } from '../../../core/array.ts';
-import { contiguousStrides, sizeOf } from '../../../core/shape.ts';
+import { contiguousStrides, isContiguous, sizeOf } from '../../../core/shape.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
 import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
@@ -60,6 +60,31 @@ function weightRows(cx: BuildCtx, b: MxArray, K: number, batch: number): { stora
   return { storage: acc.src.storage, offset: acc.offset };
 }
 
+/**
+ * Emits `fn name(b, m, q) -> mat2x4<f32>`: values 8q..8q+7 of row m of x [batch, M, K]. A
+ * stored, contiguous, 16-byte aligned f16/bf16/f32 x is read with vector loads; anything
+ * else through its element function.
+ */
+export function emitX8(k: KernelBuilder, g: ExprGen, x: MxArray, name: string, M: number, K: number): void {
+  const P = k.p;
+  const acc = K % 8 === 0 ? g.accessOf(x) : null;
+  const st = acc?.src.kind === 'buf' ? acc.src.storage : null;
+  const dt = x.dtype.name;
+  if (acc && st?.gpu && st.dtype === x.dtype && ['float16', 'bfloat16', 'float32'].includes(dt) && acc.offset % 8 === 0 && isContiguous(x.shape, acc.strides)) {
+    const V = k.inputVec4(st);
+    if (dt === 'float32') {
+      k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let i = ${P.u32(acc.offset / 4)} + (b * ${P.u32(M)} + m) * ${P.u32(K / 4)} + 2u * q;\n  return mat2x4<f32>(bitcast<vec4<f32>>(${V}[i]), bitcast<vec4<f32>>(${V}[i + 1u]));\n}`);
+    } else {
+      const two = dt === 'float16' ? (v: string) => `unpack2x16float(${v})` : (v: string) => `vec2<f32>(bitcast<f32>(${v} << 16u), bitcast<f32>(${v} & 0xffff0000u))`;
+      k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let v = ${V}[${P.u32(acc.offset / 8)} + (b * ${P.u32(M)} + m) * ${P.u32(K / 8)} + q];\n  return mat2x4<f32>(vec4<f32>(${two('v.x')}, ${two('v.y')}), vec4<f32>(${two('v.z')}, ${two('v.w')}));\n}`);
+    }
+    return;
+  }
+  const fx = g.fnOf(x);
+  const el = (o: number) => toAcc(x.dtype, `${fx}(i + ${o}u)`);
+  k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let i = (b * ${P.u32(M)} + m) * ${P.u32(K)} + q * 8u;\n  return mat2x4<f32>(vec4<f32>(${el(0)}, ${el(1)}, ${el(2)}, ${el(3)}), vec4<f32>(${el(4)}, ${el(5)}, ${el(6)}, ${el(7)}));\n}`);
+}
+
 /** Decode matmul over weight rows: 16-byte loads, 8 outputs per workgroup (shaders/gemv_t.wgsl). */
 function gemvRowsNode(
   cx: BuildCtx, n: MxArray, M: number, N: number, K: number, batch: number, root: MxArray | null, w: { storage: Storage; offset: number },
@@ -69,11 +94,9 @@ function gemvRowsNode(
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul.gemv');
   const P = k.p;
-  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
+  const pm = P.u32(M), pn = P.u32(N);
   for (const [name, v] of [['rows', pm], ['n', pn], ['chunks', P.u32(K / 8)], ['batch', P.u32(batch)]] as const) k.emit(`fn gt_${name}() -> u32 {\n  return ${v};\n}`);
-  const fa = g.fnOf(a);
-  k.emit(`fn gt_a(b: u32, m: u32, k: u32) -> f32 {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
-  k.emit(`fn gt_x8(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let k = q * 8u;\n  return mat2x4<f32>(vec4<f32>(gt_a(b, m, k), gt_a(b, m, k + 1u), gt_a(b, m, k + 2u), gt_a(b, m, k + 3u)),\n    vec4<f32>(gt_a(b, m, k + 4u), gt_a(b, m, k + 5u), gt_a(b, m, k + 6u), gt_a(b, m, k + 7u)));\n}`);
+  emitX8(k, g, a, 'gt_x8', M, K);
   const W = k.inputVec4(w.storage);
   const dt = w.storage.dtype.name;
   if (dt === 'float32') {
