@@ -142,7 +142,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
     k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${p.u32(a.q.groupSize)});`));
     // 4 and 8 bits over stored, aligned rows: 16-byte loads, 32 threads per row
-    const acc = a.q.bits === 4 || a.q.bits === 8 ? g.accessOf(wq) : null;
+    const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather ? g.accessOf(wq) : null;
     const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
     if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
       const V = k.inputVec4(src);
