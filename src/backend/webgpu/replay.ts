@@ -115,7 +115,7 @@ export function signature(nodes: MxArray[], needed: Set<MxArray>, realized: (x: 
  */
 export function record(
   sig: Signature, nodes: MxArray[], needed: Set<MxArray>, dispatches: Dispatch[], local: Map<MxArray, Realized>,
-  extStorages: Storage[], extBuffers: (GPUBuffer | undefined)[],
+  extStorages: Storage[], extBuffers: (GPUBuffer | undefined)[], allocAt: Map<GPUBuffer, number>, makeBuffer: (size: number) => GPUBuffer,
 ): { plan: Plan; owned: Set<GPUBuffer> } | null {
   const refs = new Map<GPUBuffer, Ref>();
   extBuffers.forEach((b, slot) => {
@@ -146,6 +146,22 @@ export function record(
     results.push({ node: i, ref, strides: r.strides, offset: r.offset });
   }
   const owned = new Set<GPUBuffer>();
+  const made: GPUBuffer[] = [];
+  // a result's buffer may have served as a temporary before the result took it (the pool
+  // reuses freed buffers): those earlier uses get a buffer of the plan's own
+  const shadows = new Map<GPUBuffer, GPUBuffer>();
+  const refAt = (b: GPUBuffer, i: number): Ref => {
+    const r = refs.get(b);
+    if (r?.kind === 'out' && i < (allocAt.get(b) ?? 0)) {
+      let s = shadows.get(b);
+      if (!s) {
+        shadows.set(b, (s = makeBuffer(b.size)));
+        made.push(s);
+      }
+      return { kind: 'own', buffer: s };
+    }
+    return refOf(b);
+  };
   const refOf = (b: GPUBuffer): Ref => {
     let r = refs.get(b);
     if (!r) {
@@ -155,10 +171,12 @@ export function record(
     }
     return r;
   };
-  const ds = dispatches.map((d) => ({ d, output: refOf(d.output), inputs: d.inputs.map(refOf), extra: (d.extraOutputs ?? []).map(refOf) }));
+  const ds = dispatches.map((d, i) => ({
+    d, output: refAt(d.output, i), inputs: d.inputs.map((b) => refAt(b, i)), extra: (d.extraOutputs ?? []).map((b) => refAt(b, i)),
+  }));
   let bytes = 0;
-  for (const b of owned) bytes += b.size;
-  return { plan: { dispatches: ds, outs, results, owned: [...owned], bytes }, owned };
+  for (const b of [...owned, ...made]) bytes += b.size;
+  return { plan: { dispatches: ds, outs, results, owned: [...owned, ...made], bytes }, owned };
 }
 
 /** The dispatches of a plan over this run's buffers. */

@@ -53,11 +53,15 @@ export class BuildCtx {
     return { k, g: new ExprGen(k, this.valueOf) };
   }
 
+  /** Where each buffer was last handed out (dispatch count then), for recording the run. */
+  readonly allocAt = new Map<GPUBuffer, number>();
+
   /** A fresh GPU storage of `size` elements of dtype, packed as the dtype stores. */
   storage(dtype: Dtype, size: number, label: string): Storage {
     const st = new Storage(dtype, size);
     const words = Math.ceil(size / perWord(dtype));
     st.setGpu(this.ctx.pool.alloc(words * 4, label));
+    this.allocAt.set(st.gpu!.buffer, this.dispatches.length);
     return st;
   }
 
@@ -157,8 +161,15 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
     else r.storage.drop();
   }
   if (sig && ctx.pool.plans.repeat(sig.key)) {
-    const rec = record(sig, nodes, needed, cx.dispatches, env, extStorages, extBuffers);
+    const made: GPUBuffer[] = [];
+    const makeBuffer = (size: number) => {
+      const b = ctx.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'mx replay temp' });
+      made.push(b);
+      return b;
+    };
+    const rec = record(sig, nodes, needed, cx.dispatches, env, extStorages, extBuffers, cx.allocAt, makeBuffer);
     if (rec && ctx.pool.plans.wants(rec.plan.bytes) && ctx.pool.steal(rec.owned)) ctx.pool.plans.add(sig.key, rec.plan);
+    else for (const b of made) b.destroy();
   }
 }
 
@@ -174,7 +185,7 @@ async function replaySegment(ctx: GpuContext, plan: Plan, sig: Signature, nodes:
   });
   try {
     const ds = instantiate(plan, ext.map((r) => r.storage.gpu?.buffer as GPUBuffer), outs.map((s) => s.gpu!.buffer));
-    await submitDispatches(ctx, ds, nodes, opts.wait);
+    await submitReplay(ctx, plan, ds, nodes, opts.wait);
   } catch (e) {
     for (const s of outs) s.release();
     throw e;
@@ -200,6 +211,78 @@ async function replaySegment(ctx: GpuContext, plan: Plan, sig: Signature, nodes:
   }
 }
 
+/** What a plan keeps on the device: resolved pipelines, its parameter buffer, last bind groups. */
+interface PlanGpu {
+  pipes: GPUComputePipeline[];
+  ubuf: GPUBuffer;
+  stride: number;
+  bindSize: number;
+  groups: ({ bg: GPUBindGroup; bufs: GPUBuffer[] } | null)[];
+}
+const planGpu = new WeakMap<Plan, PlanGpu>();
+
+const buffersOf = (d: Dispatch): GPUBuffer[] => [d.output, ...d.inputs, ...(d.extraOutputs ?? [])];
+
+/**
+ * Encodes a replayed plan: its parameters never change, so they sit in a buffer of the plan's
+ * own; pipelines are resolved; a dispatch's bind group is reused while its buffers are the same.
+ */
+async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: MxArray[], wait: boolean): Promise<void> {
+  if (ds.length === 0) return;
+  const dev = ctx.device;
+  let pg = planGpu.get(plan);
+  if (!pg) {
+    const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, 1 + (d.extraOutputs?.length ?? 0))));
+    const { prm, stride, bindSize } = packParams(ctx, ds);
+    const ubuf = dev.createBuffer({ size: Math.ceil(prm.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'mx replay params' });
+    dev.queue.writeBuffer(ubuf, 0, prm);
+    plan.owned.push(ubuf);
+    pg = { pipes, ubuf, stride, bindSize, groups: ds.map(() => null) };
+    planGpu.set(plan, pg);
+  }
+  ctx.check(() => `running ${describe(nodes)}`);
+  const close = openScopes(dev);
+  const enc = dev.createCommandEncoder({ label: 'mx replay' });
+  const pass = enc.beginComputePass({ label: 'mx replay' });
+  for (let i = 0; i < ds.length; i++) {
+    const d = ds[i];
+    const bufs = buffersOf(d);
+    let g = pg.groups[i];
+    if (!g || g.bufs.length !== bufs.length || g.bufs.some((b, j) => b !== bufs[j])) {
+      g = { bg: makeBindGroup(ctx, d, pg.ubuf, i * pg.stride, pg.bindSize), bufs };
+      pg.groups[i] = g;
+    }
+    pass.setPipeline(pg.pipes[i]);
+    pass.setBindGroup(0, g.bg);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  }
+  pass.end();
+  dev.queue.submit([enc.finish()]);
+  await settle(ctx, close(), ds, nodes, wait);
+}
+
+/** Every dispatch's parameters in one block, each at an aligned offset, bound at the largest size. */
+function packParams(ctx: GpuContext, ds: Dispatch[]): { prm: Uint8Array<ArrayBuffer>; stride: number; bindSize: number } {
+  const align = ctx.limits.minUniformBufferOffsetAlignment;
+  const bindSize = Math.max(...ds.map((d) => d.params.byteLength));
+  const stride = Math.ceil(bindSize / align) * align;
+  const prm = new Uint8Array(stride * (ds.length - 1) + bindSize);
+  ds.forEach((d, i) => prm.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), i * stride));
+  return { prm, stride, bindSize };
+}
+
+/** Waits for (or, without `wait`, defers) a submission's validation errors. */
+async function settle(ctx: GpuContext, errors: Promise<string | null>, ds: Dispatch[], nodes: MxArray[], wait: boolean): Promise<void> {
+  const labels = () => ds.map((d) => d.label).join(', ');
+  if (!wait) {
+    ctx.defer(errors.then((err) => (err ? new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`) : null)));
+    return;
+  }
+  const err = await errors;
+  if (err) throw new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`);
+  ctx.check(() => `running ${describe(nodes)}`);
+}
+
 async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[], wait: boolean): Promise<void> {
   return submitDispatches(ctx, cx.dispatches, nodes, wait);
 }
@@ -212,11 +295,7 @@ async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[
   const dev = ctx.device;
   // all parameters in one uniform buffer; every block is bound at the largest size, as
   // wgpu checks a bind group's size against pipelines it was not made for
-  const align = ctx.limits.minUniformBufferOffsetAlignment;
-  const bindSize = Math.max(...ds.map((d) => d.params.byteLength));
-  const stride = Math.ceil(bindSize / align) * align;
-  const prm = new Uint8Array(stride * (ds.length - 1) + bindSize);
-  ds.forEach((d, i) => prm.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), i * stride));
+  const { prm, stride, bindSize } = packParams(ctx, ds);
   const close = openScopes(dev);
   const ubuf = ctx.pool.takeUniform(prm.byteLength);
   dev.queue.writeBuffer(ubuf, 0, prm);
@@ -243,14 +322,7 @@ async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[
   } else if (debugState.timeKernels) debugState.log('[gpu time] this adapter has no timestamp-query feature; kernels are not timed');
   const errors = close();
   ctx.pool.putUniform(ubuf);
-  const labels = () => ds.map((d) => d.label).join(', ');
-  if (!wait) {
-    ctx.defer(errors.then((err) => (err ? new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`) : null)));
-    return;
-  }
-  const err = await errors;
-  if (err) throw new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`);
-  ctx.check(() => `running ${describe(nodes)}`);
+  await settle(ctx, errors, ds, nodes, wait);
 }
 
 /** A query set for n dispatches (begin and end each) and its readback. */
@@ -298,14 +370,18 @@ function bindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: number
   for (const b of d.extraOutputs ?? []) key += `;${idOf(b)}`;
   let bg = c.map.get(key);
   if (!bg) {
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: ubuf, offset, size } },
-      { binding: 1, resource: { buffer: d.output } },
-      ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
-      ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
-    ];
-    bg = ctx.device.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outs).group, entries, label: d.label });
+    bg = makeBindGroup(ctx, d, ubuf, offset, size);
     c.map.set(key, bg);
   }
   return bg;
+}
+
+function makeBindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: number, size: number): GPUBindGroup {
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: { buffer: ubuf, offset, size } },
+    { binding: 1, resource: { buffer: d.output } },
+    ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
+    ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
+  ];
+  return ctx.device.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, 1 + (d.extraOutputs?.length ?? 0)).group, entries, label: d.label });
 }
