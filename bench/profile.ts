@@ -61,6 +61,15 @@ const wf = mx.random.normal([K, K]).astype(mx.float16);
 await mx.eval(wq, s, b, xv, wf);
 await profile('4-bit GEMV', () => [mx.quantizedMatmul(xv, wq, s, b, true, 64, 4)]);
 await profile('f16 GEMV (matmul 1xK @ KxK)', () => [mx.matmul(xv, wf)]);
+// the decode shapes of a Llama-3.2-1B layer (qkv, gate+up, down), weights as Linear holds them
+for (const [N, K2] of tiny ? [[64, 128]] : [[3072, 2048], [16384, 2048], [2048, 8192]]) {
+  const w = mx.random.normal([N, K2], mx.float16, 0, 0.02);
+  const [q4, s4, b4] = mx.quantize(w, 64, 4);
+  const x1 = mx.random.normal([1, K2]).astype(mx.float16);
+  await mx.eval(w, q4, s4, b4, x1);
+  await profile(`f16 GEMV ${N}x${K2}`, () => [mx.matmul(x1, w.T)]);
+  await profile(`4-bit GEMV ${N}x${K2}`, () => [mx.quantizedMatmul(x1, q4, s4, b4, true, 64, 4)]);
+}
 
 const cfg: Config = tiny
   ? { model_type: 'llama', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 512, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true }

@@ -69,8 +69,10 @@ export function emitX8(k: KernelBuilder, g: ExprGen, x: MxArray, name: string, M
   const P = k.p;
   const acc = K % 8 === 0 ? g.accessOf(x) : null;
   const st = acc?.src.kind === 'buf' ? acc.src.storage : null;
-  const dt = x.dtype.name;
-  if (acc && st?.gpu && st.dtype === x.dtype && ['float16', 'bfloat16', 'float32'].includes(dt) && acc.offset % 8 === 0 && isContiguous(x.shape, acc.strides)) {
+  // a float computed in this run may sit in a 32-bit temporary: read what is stored
+  const dt = st?.dtype.name ?? '';
+  const stored = !!st && (st.dtype === x.dtype || (dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V')));
+  if (acc && st?.gpu && stored && ['float16', 'bfloat16', 'float32'].includes(dt) && acc.offset % 8 === 0 && isContiguous(x.shape, acc.strides)) {
     const V = k.inputVec4(st);
     if (dt === 'float32') {
       k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let i = ${P.u32(acc.offset / 4)} + (b * ${P.u32(M)} + m) * ${P.u32(K / 4)} + 2u * q;\n  return mat2x4<f32>(bitcast<vec4<f32>>(${V}[i]), bitcast<vec4<f32>>(${V}[i + 1u]));\n}`);
