@@ -40,11 +40,14 @@ fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   workgroupBarrier();
   var mloc = -3.4028234e38;
   for (var j = lid.x; j < n; j += SD_WG) {
-    var s = 0.0;
-    for (var d = 0u; d < D; d++) {
-      s += sp_q[d] * sd_k(r, k0 + j, d);
+    var s = -3.4028234e38;
+    if (!sd_dead(r, k0 + j)) {
+      var dotqk = 0.0;
+      for (var d = 0u; d < D; d++) {
+        dotqk += sp_q[d] * sd_k(r, k0 + j, d);
+      }
+      s = sd_score(r, k0 + j, dotqk);
     }
-    s = sd_score(r, k0 + j, s);
     sp_s[j] = s;
     mloc = max(mloc, s);
   }
@@ -65,7 +68,11 @@ fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     for (var d = lid.x; d < DV; d += SD_WG) {
       var a = 0.0;
       for (var j = 0u; j < n; j++) {
-        a += sp_s[j] * sd_v(r, k0 + j, d);
+        // masked keys weigh 0 once the chunk has a live key (uniform across the workgroup)
+        let w = sp_s[j];
+        if (w != 0.0) {
+          a += w * sd_v(r, k0 + j, d);
+        }
       }
       sd_part(base + 2u + d, a);
     }

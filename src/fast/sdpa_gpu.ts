@@ -40,6 +40,9 @@ function hooks(k: KernelBuilder, g: G, ins: MxArray[], a: SdpaAttrs, DM: number)
   if (a.mask === 'add') body.push(`  return max(s + ${cast(`${g.fnOf(ins[3])}(r * ${U(Lk)} + j)`, ins[3].dtype, float32)}, ${NEG});`);
   else body.push('  return s;');
   k.emit(`fn sd_score(r: u32, j: u32, s: f32) -> f32 {\n${body.join('\n')}\n}`);
+  // keys a boolean or causal mask removes: their scores need no dot product
+  const dead = [a.causal ? `j + ${U(Lq)} > (r % ${U(Lq)}) + ${U(Lk)}` : '', a.mask === 'bool' ? `!${g.fnOf(ins[3])}(r * ${U(Lk)} + j)` : ''].filter(Boolean);
+  k.emit(`fn sd_dead(r: u32, j: u32) -> bool {\n  return ${dead.length ? dead.join(' || ') : 'false'};\n}`);
   const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${U(Lq)}) % ${U(Hq)})` : NEG;
   k.emit(`fn sd_sink(r: u32) -> f32 {\n  return ${sink};\n}\nfn sd_l0() -> f32 {\n  return ${a.sinks ? '1.0' : '0.0'};\n}`);
   // causal rows need keys up to i + Lk - Lq only (all keys when some rows have none)
