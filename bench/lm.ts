@@ -86,11 +86,13 @@ for (const name of names) {
     t0 = performance.now();
     let host = 0;
     for (let i = 0; i < D; i++) {
+      // this token's readback is queued first, so it does not wait for the next step
+      const tok = y.item();
       const h0 = performance.now();
       const next = mx.argmax(model.forward(mx.reshape(y, [1, 1]), cache).index(0, -1), -1);
       await mx.asyncEval(next, ...bufs());
       host += performance.now() - h0;
-      await y.item();
+      await tok;
       y = next;
     }
     await y.item();

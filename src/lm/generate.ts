@@ -104,6 +104,8 @@ export async function* streamGenerate(
   if (pipelined) cur = submit(cur);
   let text = '', sent = 0;
   for (let n = 0; n < maxTokens; n++) {
+    // the token's readback is queued before the next step, so it does not wait for that step
+    const early = pipelined ? cur.tok.item() : null;
     let next: Step | null = null;
     if (pipelined && n < maxTokens - 1) {
       const ids1 = mx.reshape(mx.astype(cur.tok, mx.int32), [1, 1]);
@@ -117,11 +119,12 @@ export async function* streamGenerate(
     };
     if (options.signal?.aborted) {
       cur.ready?.catch(() => {});
+      early?.catch(() => {});
       return await unwind();
     }
     if (cur.ready) await cur.ready;
     else await evalCache(cache, cur.tok, cur.logprobs);
-    const token = Number(await cur.tok.item());
+    const token = Number(await (early ?? cur.tok.item()));
     const lp = mx.squeeze(cur.logprobs, 0);
     if (tokenizer.eosTokenIds.has(token)) {
       await unwind();

@@ -33,17 +33,27 @@ export function upload(ctx: GpuContext, s: Storage): void {
 export async function download(s: Storage, start = 0, end = s.nbytes): Promise<ArrayBuffer> {
   const ctx = currentContext();
   if (!ctx || !s.gpu) throw new Error('internal: reading back an array that has no GPU buffer');
-  await ctx.settle('reading an array back');
   const nbytes = end - start;
-  if (nbytes <= 0) return new ArrayBuffer(0);
+  if (nbytes <= 0) {
+    await ctx.settle('reading an array back');
+    return new ArrayBuffer(0);
+  }
   const size = Math.ceil(nbytes / 4) * 4;
   const dev = ctx.device;
   const staging = ctx.pool.takeStaging(size);
   const close = openScopes(dev);
   const enc = dev.createCommandEncoder({ label: 'mx readback' });
   enc.copyBufferToBuffer(s.gpu.buffer, start, staging, 0, size);
+  // the copy is queued at once (work submitted later does not delay it); earlier
+  // submissions' errors are checked before the values are used
   dev.queue.submit([enc.finish()]);
   const errors = close();
+  try {
+    await ctx.settle('reading an array back');
+  } catch (e) {
+    void errors.then(() => ctx.pool.putStaging(staging));
+    throw e;
+  }
   try {
     await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
   } catch (e) {
