@@ -18,6 +18,13 @@ export interface Backend {
    * (`storage.retain()`) that the caller drops when done.
    */
   run(nodes: MxArray[], env: Map<MxArray, Realized>, needed: Set<MxArray>, opts?: RunOptions): Promise<void>;
+  /**
+   * Whole-graph replay before deduplication: the graph's results (one reference each), or
+   * null when this structure has not been linked to a recorded run.
+   */
+  replayGraph?(sorted: MxArray[], outs: MxArray[], opts: RunOptions): Promise<Map<MxArray, Realized> | null>;
+  /** Links a graph that ran as one segment to that segment's recorded run. */
+  linkGraph?(sorted: MxArray[], outs: MxArray[], alias: Map<MxArray, MxArray>): void;
 }
 
 const backends: Partial<Record<DeviceType, Backend>> = {};
@@ -108,6 +115,18 @@ async function runEval(outs0: MxArray[], opts: RunOptions): Promise<void> {
   // an in-place update took its input's buffer: its result is kept, as nothing can recompute it
   const donated = sorted.filter((n) => n._node!.prim === 'scatter' && (n._node!.params as { donate?: boolean }).donate);
   const outs = donated.length ? [...outs0, ...donated] : outs0;
+  // a graph on one backend that ran before with this structure is replayed as it is
+  const dev0 = sorted[0].device.type;
+  const whole = sorted.every((n) => n.device.type === dev0 && !(n._node!.prim === 'extern' && externOnCpu(n._node!.params as ExternParams)));
+  const be0 = whole ? backends[dev0] : undefined;
+  if (be0?.replayGraph) {
+    const res = await be0.replayGraph(sorted, outs, opts);
+    if (res) {
+      for (const o of outs) if (!o._data) o._realize(res.get(o)!);
+      for (const r of res.values()) r.storage.drop();
+      return;
+    }
+  }
   const { order, alias } = dedupe(sorted, new Set(outs));
   // segment by device, keeping topological order
   const segments: { dev: DeviceType; nodes: MxArray[] }[] = [];
@@ -157,6 +176,7 @@ async function runEval(outs0: MxArray[], opts: RunOptions): Promise<void> {
       const r = env.get(alias.get(o) ?? o);
       if (r && !o._data) o._realize(r);
     }
+    if (be0?.linkGraph && segments.length === 1) be0.linkGraph(sorted, outs, alias);
   } finally {
     for (const r of env.values()) r.storage.drop();
   }

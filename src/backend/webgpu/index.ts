@@ -6,9 +6,9 @@ import { installDownload } from '../../core/transfer.ts';
 import { registerBackend, type Backend } from '../../ir/eval.ts';
 import { currentContext, currentDevice, getContext, useDevice } from './context.ts';
 import { download } from './io.ts';
-import { runSegment } from './segment.ts';
+import { linkGraph, replayGraph, runSegment } from './segment.ts';
 
-const gpuBackend: Backend = { run: runSegment };
+const gpuBackend: Backend = { run: runSegment, replayGraph, linkGraph };
 
 registerBackend('gpu', gpuBackend);
 installGpuHooks({

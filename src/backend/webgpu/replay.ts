@@ -191,8 +191,18 @@ export function instantiate(plan: Plan, ext: GPUBuffer[], outs: GPUBuffer[]): Di
 }
 
 /** Recorded plans by signature, with the structures seen once (recorded when seen again). */
+/** A whole graph (before deduplication) tied to a recorded segment: input and result maps. */
+export interface Link {
+  key: string;
+  /** Segment input slot -> graph input slot. */
+  extMap: number[];
+  /** Graph output position -> plan result index. */
+  outs: { pre: number; res: number }[];
+}
+
 export class PlanCache {
   private plans = new Map<string, Plan>();
+  private links = new Map<string, Link>();
   private seen = new Set<string>();
   bytes = 0;
   hits = 0;
@@ -207,6 +217,20 @@ export class PlanCache {
       this.hits++;
     }
     return p;
+  }
+
+  /** A plan without counting a use. */
+  peek(key: string): Plan | undefined {
+    return this.plans.get(key);
+  }
+
+  linkOf(key: string): Link | undefined {
+    return this.links.get(key);
+  }
+
+  link(key: string, l: Link): void {
+    if (this.links.size > 256) this.links.clear();
+    this.links.set(key, l);
   }
 
   /** Whether a structure has been seen before (and notes it). */
@@ -235,6 +259,7 @@ export class PlanCache {
     for (const p of this.plans.values()) this.drop(p);
     this.plans.clear();
     this.seen.clear();
+    this.links.clear();
   }
 
   private drop(p: Plan): void {

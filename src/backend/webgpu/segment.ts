@@ -8,7 +8,7 @@ import { debugState } from '../../core/debug.ts';
 import { contiguousStrides } from '../../core/shape.ts';
 import { realizedOf, type RunOptions } from '../../ir/eval.ts';
 import { ExprGen } from './codegen.ts';
-import { getContext, openScopes, type GpuContext } from './context.ts';
+import { currentContext, getContext, openScopes, type GpuContext } from './context.ts';
 import { planSegment } from './fuse.ts';
 import { upload } from './io.ts';
 import { KernelBuilder, type Dispatch } from './kernel.ts';
@@ -104,6 +104,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   const ext = (x: MxArray) => realizedOf(x, env);
   const sig = debugState.logKernels || debugState.timeKernels ? null : signature(nodes, needed, ext);
   const recorded = sig ? ctx.pool.plans.get(sig.key) : undefined;
+  lastRun = sig ? { sig, nodes } : null;
   if (sig && recorded) return replaySegment(ctx, recorded, sig, nodes, env, opts);
   const inSeg = new Set(nodes);
   const plan = planSegment(nodes, needed, ctx.inputBudget);
@@ -175,7 +176,12 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
 
 /** Runs a recorded segment on this evaluation's inputs, with fresh output buffers. */
 async function replaySegment(ctx: GpuContext, plan: Plan, sig: Signature, nodes: MxArray[], env: Map<MxArray, Realized>, opts: RunOptions): Promise<void> {
-  const ext = sig.ext.map((x) => realizedOf(x, env));
+  const res = await replayPlan(ctx, plan, sig.ext.map((x) => realizedOf(x, env)), nodes, opts);
+  plan.results.forEach((r, i) => env.set(nodes[r.node], res[i]));
+}
+
+/** Runs a plan over the given inputs; its results in plan order, each holding one reference. */
+async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: MxArray[], opts: RunOptions): Promise<Realized[]> {
   for (const r of ext) if (!r.storage.gpu) upload(ctx, r.storage);
   ctx.pool.beginBatch();
   const outs = plan.outs.map((o) => {
@@ -203,12 +209,68 @@ async function replaySegment(ctx: GpuContext, plan: Plan, sig: Signature, nodes:
     }
     return st;
   };
-  for (const r of plan.results) {
+  return plan.results.map((r) => {
     const ref = r.ref;
     const storage = ref.kind === 'ext' ? ext[ref.slot].storage : ref.kind === 'take' ? take(ref.slot) : outs[(ref as { index: number }).index];
     storage.retain();
-    env.set(nodes[r.node], { storage, strides: r.strides, offset: r.offset });
+    return { storage, strides: r.strides, offset: r.offset };
+  });
+}
+
+// The last segment run (its structure and nodes), and the structure of the graph being
+// evaluated, for linking whole graphs to recorded segments.
+let lastRun: { sig: Signature; nodes: MxArray[] } | null = null;
+let pending: { sorted: MxArray[]; pre: Signature } | null = null;
+
+/**
+ * Whole-graph replay (Backend.replayGraph): a graph whose structure, before deduplication,
+ * was linked to a recorded segment runs that segment's plan directly.
+ */
+export async function replayGraph(sorted: MxArray[], outs: MxArray[], opts: RunOptions): Promise<Map<MxArray, Realized> | null> {
+  if (debugState.logKernels || debugState.timeKernels) return null;
+  const ctx = await getContext();
+  const pre = signature(sorted, new Set(outs), (x) => x._data!);
+  const link = pre && ctx.pool.plans.linkOf(pre.key);
+  const plan = link && ctx.pool.plans.get(link.key);
+  // the structure is taken now: after the run the graph's nodes are realized
+  pending = pre && !plan ? { sorted, pre } : null;
+  if (!pre || !link || !plan) return null;
+  ctx.check(() => `running ${describe(sorted)}`);
+  const res = await replayPlan(ctx, plan, link.extMap.map((p) => pre.ext[p]._data!), sorted, opts);
+  const out = new Map<MxArray, Realized>();
+  for (const o of link.outs) {
+    res[o.res].storage.retain();
+    out.set(sorted[o.pre], res[o.res]);
   }
+  for (const r of res) r.storage.drop();
+  return out;
+}
+
+/** Backend.linkGraph: after a graph ran as the one segment just recorded or replayed. */
+export function linkGraph(sorted: MxArray[], outs: MxArray[], alias: Map<MxArray, MxArray>): void {
+  const ctx = currentContext();
+  const run = lastRun;
+  const pre = pending?.sorted === sorted ? pending.pre : null;
+  lastRun = null;
+  pending = null;
+  if (!ctx || !run || !pre || debugState.logKernels || debugState.timeKernels) return;
+  const plan = ctx.pool.plans.peek(run.sig.key);
+  if (!plan || ctx.pool.plans.linkOf(pre.key)) return;
+  const extMap = run.sig.ext.map((x) => pre.ext.indexOf(x));
+  if (extMap.some((p) => p < 0)) return;
+  const pos = new Map<MxArray, number>();
+  run.nodes.forEach((n, i) => pos.set(n, i));
+  const at = new Map<MxArray, number>();
+  sorted.forEach((n, i) => at.set(n, i));
+  const links: { pre: number; res: number }[] = [];
+  for (const o of new Set(outs)) {
+    const p = at.get(o);
+    const node = pos.get(alias.get(o) ?? o);
+    const res = node === undefined ? -1 : plan.results.findIndex((r) => r.node === node);
+    if (p === undefined || res < 0) return;
+    links.push({ pre: p, res });
+  }
+  ctx.pool.plans.link(pre.key, { key: run.sig.key, extMap, outs: links });
 }
 
 /** What a plan keeps on the device: resolved pipelines, its parameter buffer, last bind groups. */
