@@ -42,6 +42,19 @@ export const matmulSuite = suite('matmul', (t) => {
     }
   });
 
+  test('large products (128x128 tiles): odd sizes, a batch, an epilogue, against the CPU', async () => {
+    const k = (s: number) => mx.random.key(s);
+    const c = { stream: mx.cpu };
+    for (const [B, M, K, N] of [[1, 130, 77, 259], [2, 128, 40, 131]]) {
+      const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) });
+      const w = mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) });
+      const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) });
+      await mx.eval(a, w, bias);
+      const y = mx.tanh(mx.add(mx.matmul(a, w), bias));
+      assertClose(await nums(y), await nums(mx.tanh(mx.add(mx.matmul(a, w, c), bias, c), c)), { rtol: 1e-4, atol: 1e-4, msg: `${B}x${M}x${K}x${N}` });
+    }
+  });
+
   test('method form and identity', async () => {
     const a = mx.reshape(mx.arange(12, undefined, undefined, mx.float32), [3, 4]);
     const i4 = mx.eye(4);

@@ -35,7 +35,10 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
-  const tm = Math.ceil(M / 64), tn = Math.ceil(N / 64);
+  // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl)
+  const big = A === 'f32' && M >= 128 && N >= 128 && K >= 32;
+  const T = big ? 128 : 64;
+  const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
   k.emit(`alias MA = ${A};`);
   const consts: [string, string][] = [['m', pm], ['n', pn], ['k', pk], ['batch', P.u32(batch)], ['tiles_m', P.u32(tm)], ['tiles_n', P.u32(tn)]];
   for (const [name, v] of consts) k.emit(`fn mm_${name}() -> u32 {\n  return ${v};\n}`);
@@ -45,7 +48,8 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
   k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
   if (root) k.label = g.label('matmul');
-  cx.push(k.build('matmul', 'matmul_main', out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  const [tpl, entry] = big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
+  cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
 

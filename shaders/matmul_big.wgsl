@@ -1,0 +1,121 @@
+// Batched f32 matmul for large products: 128x128 output tiles staged through workgroup
+// memory in K steps of 8; each of the 16x16 threads accumulates an 8x8 block in sixteen
+// vec4s (64 FMAs per 4 shared-memory vec4 loads). Edges load zeros, so any M, N, K works.
+// Same hooks as matmul.wgsl (with MA = f32).
+
+const MMB_T = 128u;
+const MMB_K = 8u;
+
+// A as [k][m / 4], B as [k][n / 4]
+var<workgroup> mmb_as: array<vec4<f32>, 256>;
+var<workgroup> mmb_bs: array<vec4<f32>, 256>;
+
+fn mmb_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> f32 {
+  if (m < M && k < K) {
+    return mm_a(b, m, k);
+  }
+  return 0.0;
+}
+
+fn mmb_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> f32 {
+  if (k < K && n < N) {
+    return mm_b(b, k, n);
+  }
+  return 0.0;
+}
+
+fn mmb_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32) {
+  if (m < M) {
+    for (var j = 0u; j < 4u; j++) {
+      if (n + j < N) {
+        mm_store(b, m, n + j, lo[j]);
+      }
+      if (n + 4u + j < N) {
+        mm_store(b, m, n + 4u + j, hi[j]);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
+              @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let tiles_n = mm_tiles_n();
+  let per_batch = mm_tiles_m() * tiles_n;
+  if (g >= mm_batch() * per_batch) {
+    return;
+  }
+  let b = g / per_batch;
+  let m0 = ((g % per_batch) / tiles_n) * MMB_T;
+  let n0 = (g % tiles_n) * MMB_T;
+  let M = mm_m();
+  let N = mm_n();
+  let K = mm_k();
+  // this thread's share of each tile load: 4 values of A (rows li / 8 + 32 r, column li % 8)
+  // and 4 of B (row li / 32, columns 4 (li % 32) ..)
+  let ak = li % 8u;
+  let am = li / 8u;
+  let bk = li / 32u;
+  let bn = (li % 32u) * 4u;
+  var c0l = vec4<f32>(0.0);
+  var c0h = vec4<f32>(0.0);
+  var c1l = vec4<f32>(0.0);
+  var c1h = vec4<f32>(0.0);
+  var c2l = vec4<f32>(0.0);
+  var c2h = vec4<f32>(0.0);
+  var c3l = vec4<f32>(0.0);
+  var c3h = vec4<f32>(0.0);
+  var c4l = vec4<f32>(0.0);
+  var c4h = vec4<f32>(0.0);
+  var c5l = vec4<f32>(0.0);
+  var c5h = vec4<f32>(0.0);
+  var c6l = vec4<f32>(0.0);
+  var c6h = vec4<f32>(0.0);
+  var c7l = vec4<f32>(0.0);
+  var c7h = vec4<f32>(0.0);
+  let ktiles = (K + MMB_K - 1u) / MMB_K;
+  for (var kt = 0u; kt < ktiles; kt++) {
+    let k0 = kt * MMB_K;
+    for (var r = 0u; r < 4u; r++) {
+      let m = am + 32u * r;
+      mmb_as[ak * 32u + m / 4u][m % 4u] = mmb_a(b, m0 + m, k0 + ak, M, K);
+    }
+    mmb_bs[bk * 32u + bn / 4u] = vec4<f32>(mmb_b(b, k0 + bk, n0 + bn, K, N), mmb_b(b, k0 + bk, n0 + bn + 1u, K, N),
+                                         mmb_b(b, k0 + bk, n0 + bn + 2u, K, N), mmb_b(b, k0 + bk, n0 + bn + 3u, K, N));
+    workgroupBarrier();
+    for (var kk = 0u; kk < MMB_K; kk++) {
+        let a0 = mmb_as[kk * 32u + lid.y * 2u];
+        let a1 = mmb_as[kk * 32u + lid.y * 2u + 1u];
+        let b0 = mmb_bs[kk * 32u + lid.x * 2u];
+        let b1 = mmb_bs[kk * 32u + lid.x * 2u + 1u];
+        c0l += a0.x * b0;
+        c0h += a0.x * b1;
+        c1l += a0.y * b0;
+        c1h += a0.y * b1;
+        c2l += a0.z * b0;
+        c2h += a0.z * b1;
+        c3l += a0.w * b0;
+        c3h += a0.w * b1;
+        c4l += a1.x * b0;
+        c4h += a1.x * b1;
+        c5l += a1.y * b0;
+        c5h += a1.y * b1;
+        c6l += a1.z * b0;
+        c6h += a1.z * b1;
+        c7l += a1.w * b0;
+        c7h += a1.w * b1;
+    }
+    workgroupBarrier();
+  }
+  let m = m0 + lid.y * 8u;
+  let n = n0 + lid.x * 8u;
+  mmb_store8(b, m + 0u, n, c0l, c0h, M, N);
+  mmb_store8(b, m + 1u, n, c1l, c1h, M, N);
+  mmb_store8(b, m + 2u, n, c2l, c2h, M, N);
+  mmb_store8(b, m + 3u, n, c3l, c3h, M, N);
+  mmb_store8(b, m + 4u, n, c4l, c4h, M, N);
+  mmb_store8(b, m + 5u, n, c5l, c5h, M, N);
+  mmb_store8(b, m + 6u, n, c6l, c6h, M, N);
+  mmb_store8(b, m + 7u, n, c7l, c7h, M, N);
+}
