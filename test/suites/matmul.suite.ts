@@ -45,7 +45,7 @@ export const matmulSuite = suite('matmul', (t) => {
   test('large products (128x128 tiles): odd sizes, a batch, an epilogue, against the CPU', async () => {
     const k = (s: number) => mx.random.key(s);
     const c = { stream: mx.cpu };
-    for (const [B, M, K, N] of [[1, 130, 77, 259], [2, 128, 40, 131]]) {
+    for (const [B, M, K, N] of [[1, 130, 77, 259], [2, 128, 40, 131], [1, 1700, 33, 1800]]) {
       const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) });
       const w = mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) });
       const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) });
