@@ -9,7 +9,6 @@
 const GT_LANES: u32 = 32u;
 const GT_ROWS: u32 = 8u;
 
-var<workgroup> gt_red: array<f32, 2048>;
 
 @compute @workgroup_size(256)
 fn gemvt_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -33,21 +32,10 @@ fn gemvt_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
       }
     }
   }
-  for (var m = 0u; m < M; m++) {
-    gt_red[m * 256u + lid.x] = acc[m];
-  }
-  workgroupBarrier();
-  for (var s = GT_LANES / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) {
-      for (var m = 0u; m < M; m++) {
-        gt_red[m * 256u + lid.x] += gt_red[m * 256u + lid.x + s];
-      }
-    }
-    workgroupBarrier();
-  }
+  let sums = mxb_fold32(lid.x, M, acc);
   if (live && lane == 0u) {
     for (var m = 0u; m < M; m++) {
-      gt_store(b, m, n, gt_red[m * 256u + lid.x]);
+      gt_store(b, m, n, sums[m]);
     }
   }
 }

@@ -10,7 +10,6 @@
 const QR_LANES: u32 = 32u;
 const QR_ROWS: u32 = 8u;
 
-var<workgroup> qr_red: array<f32, 2048>;
 
 @compute @workgroup_size(256)
 fn qmv_rows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -59,21 +58,10 @@ fn qmv_rows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
       }
     }
   }
-  for (var m = 0u; m < M; m++) {
-    qr_red[m * 256u + lid.x] = acc[m];
-  }
-  workgroupBarrier();
-  for (var s = QR_LANES / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) {
-      for (var m = 0u; m < M; m++) {
-        qr_red[m * 256u + lid.x] += qr_red[m * 256u + lid.x + s];
-      }
-    }
-    workgroupBarrier();
-  }
+  let sums = mxb_fold32(lid.x, M, acc);
   if (live && lane == 0u) {
     for (var m = 0u; m < M; m++) {
-      qm_store(b, m, n, qr_red[m * 256u + lid.x]);
+      qm_store(b, m, n, sums[m]);
     }
   }
 }

@@ -34,11 +34,12 @@ export interface Signature {
   ext: MxArray[];
 }
 
-const implIds = new WeakMap<object, number>();
-let nextImpl = 1;
-const objId = (o: object): number => {
-  let i = implIds.get(o);
-  if (i === undefined) implIds.set(o, (i = nextImpl++));
+// Small ids of objects (ops, buffers) for keys built from them.
+const objIds = new WeakMap<object, number>();
+let nextObj = 1;
+export const objId = (o: object): number => {
+  let i = objIds.get(o);
+  if (i === undefined) objIds.set(o, (i = nextObj++));
   return i;
 };
 

@@ -14,7 +14,7 @@ import { upload } from './io.ts';
 import { KernelBuilder, type Dispatch } from './kernel.ts';
 import { perWord } from './layout.ts';
 import { buildNode, packKernel } from './kernels/build.ts';
-import { instantiate, record, signature, type Plan, type Signature } from './replay.ts';
+import { instantiate, objId, record, signature, type Plan, type Signature } from './replay.ts';
 
 /** What node builders use: kernels, outputs, and the segment's values. */
 export class BuildCtx {
@@ -413,13 +413,7 @@ function timestamps(dev: GPUDevice, n: number): { set: GPUQuerySet; resolve(enc:
 // Bind groups are cached by the buffers they name: a decode step re-runs the same kernels
 // over the same pooled buffers, and creating hundreds of bind groups per step dominated the
 // encoding time. The cache is dropped whenever the pool destroys a buffer.
-const bufferIds = new WeakMap<GPUBuffer, number>();
-let nextBufferId = 1;
-const idOf = (b: GPUBuffer): number => {
-  let id = bufferIds.get(b);
-  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
-  return id;
-};
+const idOf = objId;
 const groups = new WeakMap<GpuContext, { generation: number; map: Map<string, GPUBindGroup> }>();
 const GROUPS_MAX = 16384;
 
