@@ -1,0 +1,108 @@
+// mx.fast.scaled_dot_product_attention for single-token decode with grouped heads: one
+// workgroup per (kv head, key chunk) serves all SD_REP query heads that share the kv head, so
+// each key and value is read once for the group instead of once per query head. Writes the
+// same partials as fast_sdpa_split.wgsl for the combine pass. Hooks as there, plus
+// sd_group_rows(g) -> the first query row of kv group g (rows are that + t for t < SD_REP).
+
+var<workgroup> sg_q: array<f32, SD_REP * SD_DM>;
+var<workgroup> sg_s: array<f32, SD_REP * SD_CMAX>;
+var<workgroup> sg_red: array<f32, SD_WG>;
+
+fn sg_reduce(lid: u32, v: f32, is_max: bool) -> f32 {
+  sg_red[lid] = v;
+  workgroupBarrier();
+  for (var s = SD_WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      let a = sg_red[lid];
+      let b = sg_red[lid + s];
+      sg_red[lid] = select(a + b, max(a, b), is_max);
+    }
+    workgroupBarrier();
+  }
+  let r = sg_red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(SD_WG)
+fn sdpa_group(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let chunks = sd_chunks();
+  let grp = min(g / chunks, sd_groups() - 1u);
+  let c = g % chunks;
+  let r0 = sd_group_rows(grp);
+  let D = sd_d();
+  let DV = sd_dv();
+  let k0 = c * sd_chunk();
+  let n = min(sd_chunk(), sd_lk() - min(k0, sd_lk()));
+  for (var i = lid.x; i < SD_REP * D; i += SD_WG) {
+    let t = i / D;
+    let d = i % D;
+    sg_q[t * SD_DM + d] = sd_q(r0 + t, d);
+  }
+  workgroupBarrier();
+  // scores: each thread takes keys j, reads each key once for every head of the group
+  var mloc = array<f32, SD_REP>();
+  for (var t = 0u; t < SD_REP; t++) {
+    mloc[t] = -3.4028234e38;
+  }
+  for (var j = lid.x; j < n; j += SD_WG) {
+    var acc = array<f32, SD_REP>();
+    for (var d = 0u; d < D; d++) {
+      let kv = sd_k(r0, k0 + j, d);
+      for (var t = 0u; t < SD_REP; t++) {
+        acc[t] += sg_q[t * SD_DM + d] * kv;
+      }
+    }
+    for (var t = 0u; t < SD_REP; t++) {
+      var s = -3.4028234e38;
+      if (!sd_dead(r0 + t, k0 + j)) {
+        s = sd_score(r0 + t, k0 + j, acc[t]);
+      }
+      sg_s[t * SD_CMAX + j] = s;
+      mloc[t] = max(mloc[t], s);
+    }
+  }
+  var m = array<f32, SD_REP>();
+  var l = array<f32, SD_REP>();
+  for (var t = 0u; t < SD_REP; t++) {
+    m[t] = sg_reduce(lid.x, mloc[t], true);
+  }
+  for (var t = 0u; t < SD_REP; t++) {
+    var lloc = 0.0;
+    for (var j = lid.x; j < n; j += SD_WG) {
+      let p = exp(sg_s[t * SD_CMAX + j] - m[t]);
+      sg_s[t * SD_CMAX + j] = p;
+      lloc += p;
+    }
+    l[t] = sg_reduce(lid.x, lloc, false);
+  }
+  if (g < sd_groups() * chunks) {
+    for (var t = 0u; t < SD_REP; t++) {
+      if (lid.x == 0u) {
+        let base = ((r0 + t) * chunks + c) * (DV + 2u);
+        sd_part(base, m[t]);
+        sd_part(base + 1u, l[t]);
+      }
+    }
+    for (var d = lid.x; d < DV; d += SD_WG) {
+      var a = array<f32, SD_REP>();
+      for (var j = 0u; j < n; j++) {
+        var live = false;
+        for (var t = 0u; t < SD_REP; t++) {
+          live = live || sg_s[t * SD_CMAX + j] != 0.0;
+        }
+        if (live) {
+          let v = sd_v(r0, k0 + j, d);
+          for (var t = 0u; t < SD_REP; t++) {
+            a[t] += sg_s[t * SD_CMAX + j] * v;
+          }
+        }
+      }
+      for (var t = 0u; t < SD_REP; t++) {
+        sd_part(((r0 + t) * chunks + c) * (DV + 2u) + 2u + d, a[t]);
+      }
+    }
+  }
+}
