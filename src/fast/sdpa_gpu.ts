@@ -80,9 +80,10 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     k.emit(`fn sd_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn sd_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn sd_chunk() -> u32 {\n  return ${P.u32(CHUNK)};\n}`);
     k.emit('fn sd_part(at: u32, v: f32) {\n  out[at] = bitcast<u32>(v);\n}');
     // one token with grouped heads: the query heads of a kv head share one pass over its keys
+    // (when that still leaves enough workgroups: short caches keep one per query head)
     const Hk = ins[1].shape[1], rep = Hq / Hk;
-    if (Lq === 1 && rep >= 2 && rep <= 8) {
-      const groups = B * Hk;
+    const groups = B * Hk;
+    if (Lq === 1 && rep >= 2 && rep <= 8 && groups * chunks >= 256) {
       k.emit(`const SD_REP: u32 = ${rep}u;\nfn sd_groups() -> u32 {\n  return ${P.u32(groups)};\n}\nfn sd_group_rows(g: u32) -> u32 {\n  return g * SD_REP;\n}`);
       cx.push(k.build('fast_sdpa_group', 'sdpa_group', part.gpu!.buffer, grid(groups * chunks, maxDim)));
     } else cx.push(k.build('fast_sdpa_split', 'sdpa_split', part.gpu!.buffer, grid(rows * chunks, maxDim)));
