@@ -6,23 +6,6 @@
 
 var<workgroup> sg_q: array<f32, SD_REP * SD_DM>;
 var<workgroup> sg_s: array<f32, SD_REP * SD_CMAX>;
-var<workgroup> sg_red: array<f32, SD_WG>;
-
-fn sg_reduce(lid: u32, v: f32, is_max: bool) -> f32 {
-  sg_red[lid] = v;
-  workgroupBarrier();
-  for (var s = SD_WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      let a = sg_red[lid];
-      let b = sg_red[lid + s];
-      sg_red[lid] = select(a + b, max(a, b), is_max);
-    }
-    workgroupBarrier();
-  }
-  let r = sg_red[0];
-  workgroupBarrier();
-  return r;
-}
 
 @compute @workgroup_size(SD_WG)
 fn sdpa_group(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -67,7 +50,7 @@ fn sdpa_group(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   var m = array<f32, SD_REP>();
   var l = array<f32, SD_REP>();
   for (var t = 0u; t < SD_REP; t++) {
-    m[t] = sg_reduce(lid.x, mloc[t], true);
+    m[t] = mxb_fold_row(lid.x, 0u, SD_WG, mloc[t], true);
   }
   for (var t = 0u; t < SD_REP; t++) {
     var lloc = 0.0;
@@ -76,7 +59,7 @@ fn sdpa_group(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
       sg_s[t * SD_CMAX + j] = p;
       lloc += p;
     }
-    l[t] = sg_reduce(lid.x, lloc, false);
+    l[t] = mxb_fold_row(lid.x, 0u, SD_WG, lloc, false);
   }
   if (g < sd_groups() * chunks) {
     for (var t = 0u; t < SD_REP; t++) {

@@ -5,23 +5,6 @@
 
 var<workgroup> sp_q: array<f32, SD_DM>;
 var<workgroup> sp_s: array<f32, SD_CMAX>;
-var<workgroup> sp_red: array<f32, SD_WG>;
-
-fn sp_reduce(lid: u32, v: f32, is_max: bool) -> f32 {
-  sp_red[lid] = v;
-  workgroupBarrier();
-  for (var s = SD_WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      let a = sp_red[lid];
-      let b = sp_red[lid + s];
-      sp_red[lid] = select(a + b, max(a, b), is_max);
-    }
-    workgroupBarrier();
-  }
-  let r = sp_red[0];
-  workgroupBarrier();
-  return r;
-}
 
 @compute @workgroup_size(SD_WG)
 fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -51,14 +34,14 @@ fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     sp_s[j] = s;
     mloc = max(mloc, s);
   }
-  let m = sp_reduce(lid.x, mloc, true);
+  let m = mxb_fold_row(lid.x, 0u, SD_WG, mloc, true);
   var lloc = 0.0;
   for (var j = lid.x; j < n; j += SD_WG) {
     let p = exp(sp_s[j] - m);
     sp_s[j] = p;
     lloc += p;
   }
-  let l = sp_reduce(lid.x, lloc, false);
+  let l = mxb_fold_row(lid.x, 0u, SD_WG, lloc, false);
   let base = g * (DV + 2u);
   if (g < sd_rows() * chunks) {
     if (lid.x == 0u) {

@@ -12,20 +12,6 @@ const MM_K = 16u;
 var<workgroup> mm_as: array<vec4<MA>, 256>;
 var<workgroup> mm_bs: array<vec4<MA>, 256>;
 
-fn mm_load_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> MA {
-  if (m < M && k < K) {
-    return mm_a(b, m, k);
-  }
-  return MA(0);
-}
-
-fn mm_load_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> MA {
-  if (k < K && n < N) {
-    return mm_b(b, k, n);
-  }
-  return MA(0);
-}
-
 fn mm_store4(b: u32, m: u32, n: u32, v: vec4<MA>, M: u32, N: u32) {
   if (m < M) {
     for (var j = 0u; j < 4u; j++) {

@@ -1,7 +1,7 @@
 // Batched f32 matmul for large products: 128x128 output tiles staged through workgroup
 // memory in K steps of 8; each of the 16x16 threads accumulates an 8x8 block in sixteen
 // vec4s (64 FMAs per 4 shared-memory vec4 loads). Edges load zeros, so any M, N, K works.
-// Same hooks as matmul.wgsl (with MA = f32).
+// Same hooks as matmul.wgsl (with MA = f32); tile loads from tiles.wgsl.
 
 const MMB_T = 128u;
 const MMB_K = 8u;
@@ -9,20 +9,6 @@ const MMB_K = 8u;
 // A as [k][m / 4], B as [k][n / 4]
 var<workgroup> mmb_as: array<vec4<f32>, 256>;
 var<workgroup> mmb_bs: array<vec4<f32>, 256>;
-
-fn mmb_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> f32 {
-  if (m < M && k < K) {
-    return mm_a(b, m, k);
-  }
-  return 0.0;
-}
-
-fn mmb_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> f32 {
-  if (k < K && n < N) {
-    return mm_b(b, k, n);
-  }
-  return 0.0;
-}
 
 fn mmb_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32) {
   if (m < M) {
@@ -79,10 +65,10 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
     let k0 = kt * MMB_K;
     for (var r = 0u; r < 4u; r++) {
       let m = am + 32u * r;
-      mmb_as[ak * 32u + m / 4u][m % 4u] = mmb_a(b, m0 + m, k0 + ak, M, K);
+      mmb_as[ak * 32u + m / 4u][m % 4u] = mm_load_a(b, m0 + m, k0 + ak, M, K);
     }
-    mmb_bs[bk * 32u + bn / 4u] = vec4<f32>(mmb_b(b, k0 + bk, n0 + bn, K, N), mmb_b(b, k0 + bk, n0 + bn + 1u, K, N),
-                                         mmb_b(b, k0 + bk, n0 + bn + 2u, K, N), mmb_b(b, k0 + bk, n0 + bn + 3u, K, N));
+    mmb_bs[bk * 32u + bn / 4u] = vec4<f32>(mm_load_b(b, k0 + bk, n0 + bn, K, N), mm_load_b(b, k0 + bk, n0 + bn + 1u, K, N),
+                                         mm_load_b(b, k0 + bk, n0 + bn + 2u, K, N), mm_load_b(b, k0 + bk, n0 + bn + 3u, K, N));
     workgroupBarrier();
     for (var kk = 0u; kk < MMB_K; kk++) {
         let a0 = mmb_as[kk * 32u + lid.y * 2u];

@@ -3,24 +3,6 @@
 // exp(x - max), then the normalised values; the folds go through workgroup memory in f32.
 // Hooks: const SWG: u32; sm_rows, sm_len, sm_tpr, sm_load(row, j) -> f32, sm_store(row, j, y).
 
-var<workgroup> sm_sh: array<f32, SWG>;
-
-// Folds v over the sm_tpr() threads of one row (max when take_max, else sum).
-fn sm_fold(lid: u32, base: u32, tpr: u32, v: f32, take_max: bool) -> f32 {
-  sm_sh[lid] = v;
-  workgroupBarrier();
-  for (var s = tpr >> 1u; s > 0u; s = s >> 1u) {
-    if (lid - base < s) {
-      let o = sm_sh[lid + s];
-      sm_sh[lid] = select(sm_sh[lid] + o, max(sm_sh[lid], o), take_max);
-    }
-    workgroupBarrier();
-  }
-  let r = sm_sh[base];
-  workgroupBarrier();
-  return r;
-}
-
 @compute @workgroup_size(SWG)
 fn softmax_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -37,14 +19,14 @@ fn softmax_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
       m = max(m, sm_load(row, j));
     }
   }
-  m = sm_fold(lid.x, base, tpr, m, true);
+  m = mxb_fold_row(lid.x, base, tpr, m, true);
   var s = 0.0;
   if (ok) {
     for (var j = t; j < n; j += tpr) {
       s += exp(sm_load(row, j) - m);
     }
   }
-  let inv = 1.0 / sm_fold(lid.x, base, tpr, s, false);
+  let inv = 1.0 / mxb_fold_row(lid.x, base, tpr, s, false);
   if (ok) {
     for (var j = t; j < n; j += tpr) {
       sm_store(row, j, exp(sm_load(row, j) - m) * inv);

@@ -118,3 +118,12 @@ export function makeNode<P extends Prim>(
   for (const x of inputs) if (x._disposed) throw new Error(`[${prim}] An input array was disposed.`);
   return new MxArray(shape, dtype, device, { prim, inputs, params } as Node);
 }
+
+/** Strides of complex elements over float32 pairs (size-1 axes get 0, their stride may be odd). */
+export const complexStrides = (r: Realized, shape: readonly number[]): number[] => r.strides.slice(0, -1).map((s, d) => (shape[d] === 1 ? 0 : s / 2));
+
+/** Whether float32 pairs [...S, 2] can be read as complex storage without a copy. */
+export function complexViewable(r: Realized, shape: readonly number[]): boolean {
+  const nd = shape.length;
+  return r.strides[nd - 1] === 1 && r.offset % 2 === 0 && r.strides.every((s, d) => d === nd - 1 || shape[d] === 1 || s % 2 === 0);
+}

@@ -6,6 +6,7 @@ import { contiguousStrides, sizeOf, reshapeStrides } from '../../core/shape.ts';
 import { cpuIn, cpuOut, offsets, unravel, type CpuIn } from './strided.ts';
 import { threefry2x32 } from '../../random/threefry.ts';
 import { dtypeRange } from '../../core/dtype.ts';
+import { complexStrides, complexViewable } from '../../core/array.ts';
 
 /** Inputs as the kernels see them: realized data plus the array's shape/dtype. */
 export interface KIn {
@@ -325,15 +326,6 @@ function complexView(ins: KIn[], p: ParamsOf<'complexView'>): Realized {
   if (complexViewable(r, ins[0].a.shape)) return view(r, complexStrides(r, ins[0].a.shape), r.offset / 2);
   const c = copyContiguous(ins[0]);
   return view(c, contiguousStrides(ins[0].a.shape.slice(0, -1)), 0);
-}
-
-/** Strides of complex elements over float32 pairs (size-1 axes get 0, their stride may be odd). */
-export const complexStrides = (r: Realized, shape: readonly number[]): number[] => r.strides.slice(0, -1).map((s, d) => (shape[d] === 1 ? 0 : s / 2));
-
-/** Whether float32 pairs [...S, 2] can be read as complex storage without a copy. */
-export function complexViewable(r: Realized, shape: readonly number[]): boolean {
-  const nd = shape.length;
-  return r.strides[nd - 1] === 1 && r.offset % 2 === 0 && r.strides.every((s, d) => d === nd - 1 || shape[d] === 1 || s % 2 === 0);
 }
 
 // Results of an extern call, kept until its sibling outputs have read them.

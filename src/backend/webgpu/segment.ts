@@ -148,7 +148,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
     if (debugState.logKernels) {
       for (const d of cx.dispatches) debugState.log(`[gpu] ${d.label}: ${d.groups[0]}x${d.groups[1]} workgroups\n${d.code}`);
     }
-    await encodeAndSubmit(ctx, cx, nodes, opts.wait);
+    await submitDispatches(ctx, cx.dispatches, nodes, opts.wait);
   } catch (e) {
     cx.dropAll();
     throw e;
@@ -343,10 +343,6 @@ async function settle(ctx: GpuContext, errors: Promise<string | null>, ds: Dispa
   const err = await errors;
   if (err) throw new Error(`[gpu] WebGPU error while running ${labels()}: ${err}`);
   ctx.check(() => `running ${describe(nodes)}`);
-}
-
-async function encodeAndSubmit(ctx: GpuContext, cx: BuildCtx, nodes: MxArray[], wait: boolean): Promise<void> {
-  return submitDispatches(ctx, cx.dispatches, nodes, wait);
 }
 
 async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[], wait: boolean): Promise<void> {

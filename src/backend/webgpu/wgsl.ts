@@ -14,7 +14,7 @@ interface Lib {
 }
 
 /** Library files whose functions kernels may call (in inclusion order). */
-const LIBS = ['layout', 'elementwise', 'random', 'gather', 'concat', 'bits', 'rows'];
+const LIBS = ['layout', 'elementwise', 'random', 'gather', 'concat', 'bits', 'rows', 'tiles'];
 
 export function shader(name: string): string {
   const s = SHADERS[name];

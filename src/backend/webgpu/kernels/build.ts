@@ -11,7 +11,7 @@ import { matmulNode } from './matmul.ts';
 import { scatterNode } from './scatter.ts';
 import type { Storage } from '../../../core/memory.ts';
 import { float32 } from '../../../core/dtype.ts';
-import { complexStrides, complexViewable } from '../../cpu/kernels.ts';
+import { complexStrides, complexViewable } from '../../../core/array.ts';
 
 export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   const p = n._node!.prim;
