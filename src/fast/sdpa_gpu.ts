@@ -64,7 +64,8 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     const { k, g } = cx.kernel('fast.sdpa');
     hooks(k, g, ins, a, DM);
     const qblocks = Math.ceil(Lq / BQ);
-    k.emit(`const SD_BQ: u32 = ${BQ}u;\nconst SD_BK: u32 = ${2048 / DM}u;\nfn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}`);
+    k.emit(`const SD_NC: u32 = ${Math.ceil(D / 32)}u;\nconst SD_NCV: u32 = ${Math.ceil(Dv / 32)}u;`);
+    k.emit(`fn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}\nfn sd_bh() -> u32 {\n  return ${k.p.u32(B * Hq)};\n}`);
     store(k);
     cx.push(k.build('fast_sdpa', 'sdpa_flash', out.storage.gpu!.buffer, grid(B * Hq * qblocks, maxDim)));
     return [out];
