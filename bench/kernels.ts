@@ -11,6 +11,9 @@ const G = globalThis as any;
 const args: string[] = G.Deno?.args ?? (G.process?.argv ?? []).slice(2);
 const big = args.includes('--big');
 const peak = Number(args.find((a) => a.startsWith('--peak='))?.slice(7) ?? 67000);
+// --only=matmul,gemv,fft,map,sdpa runs some sections
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (s: string) => !only || only.includes(s);
 
 async function time(fn: () => Promise<void>, reps: number): Promise<number> {
   await fn();
@@ -53,8 +56,30 @@ const adapter = info ? `${info.vendor} ${info.architecture} ${info.device} ${inf
 const { gbs: copy } = await copyBandwidth(device, big ? 256 * 2 ** 20 : 16 * 2 ** 20, big ? 20 : 5);
 rows.push({ bench: 'copy (raw WGSL vec4)', value: copy.toFixed(0), unit: 'GB/s' });
 
+// ---- fused map kernels over 16M floats (bytes = one read and one write), and per-evaluation latency
+if (want('map')) {
+  const n = big ? 2 ** 24 : 2 ** 16;
+  const x = mx.random.normal([n]);
+  await mx.eval(x);
+  const gelu = (x: mx.MxArray) => mx.multiply(mx.multiply(mx.multiply(mx.add(mx.multiply(x, 1.5), 0.5), 0.5), mx.add(mx.erf(mx.multiply(mx.add(mx.multiply(x, 1.5), 0.5), Math.SQRT1_2)), 1)), x);
+  for (const [name, f] of [['x*1.5+0.5', (x: mx.MxArray) => mx.add(mx.multiply(x, 1.5), 0.5)], ['GELU(x*1.5+0.5)*x', gelu]] as const) {
+    const us = await gpuTimes(() => sync([f(x)]), '');
+    const main = us[us.length - 1];
+    const g = (8 * n) / (main / 1e6) / 1e9;
+    rows.push({ bench: `map ${name} ${n} f32, GPU time (largest of ${us.length} kernels)`, value: g.toFixed(0), unit: 'GB/s', ms: (main / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });
+    const wEval = await time(async () => { const y = f(x); await mx.eval(y); await y.index(0).item(); }, big ? 20 : 3);
+    const wAsync = await time(async () => { const y = f(x); void mx.asyncEval(y); await y.index(0).item(); }, big ? 20 : 3);
+    rows.push({ bench: `map ${name} wall: eval + item / asyncEval + item`, value: `${wEval.toFixed(3)} / ${wAsync.toFixed(3)}`, unit: 'ms' });
+  }
+  const one = mx.array([1]);
+  await mx.eval(one);
+  const tEval = await time(async () => { await mx.eval(mx.add(one, 1)); }, 50);
+  const tItem = await time(async () => { await mx.add(one, 1).item(); }, 50);
+  rows.push({ bench: 'latency: eval of one tiny add / item of one tiny add', value: `${(tEval * 1e3).toFixed(0)} / ${(tItem * 1e3).toFixed(0)}`, unit: 'µs' });
+}
+
 // ---- matmul
-for (const [N, dt] of (big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
+for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
   const a = mx.random.normal([N, N]).astype(dt), b = mx.random.normal([N, N]).astype(dt);
   await mx.eval(a, b);
   const ms = await time(() => sync([mx.matmul(a, b)]), big ? 10 : 3);
@@ -64,7 +89,7 @@ for (const [N, dt] of (big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'floa
 
 // ---- 4-bit GEMV (decode): x [1, K] times 16 distinct quantized [N, K] weights
 const REP = 16;
-for (const [Nout, K] of big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[256, 512]]) {
+for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[256, 512]]) {
   const ws = Array.from({ length: REP }, (_, i) => mx.quantize(mx.random.normal([Nout, K], mx.float16, 0, 0.02, { key: mx.random.key(i) }), 64, 4));
   const x = mx.random.normal([1, K]).astype(mx.float16);
   await mx.eval(x, ...ws.flat());
@@ -81,7 +106,7 @@ for (const [Nout, K] of big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[2
 }
 
 // ---- FFT: batched complex64 rows (bytes = one read and one write of the data)
-for (const [rows_, n] of big ? [[4096, 1024], [1024, 4096], [4096, 1000], [16, 65536]] : [[64, 256], [64, 100]]) {
+for (const [rows_, n] of !want('fft') ? [] : big ? [[4096, 1024], [1024, 4096], [4096, 1000], [16, 65536]] : [[64, 256], [64, 100]]) {
   const re = mx.random.normal([rows_, n]), im = mx.random.normal([rows_, n]);
   const z = mx.complex(re, im);
   await mx.eval(z);
@@ -95,7 +120,7 @@ for (const [rows_, n] of big ? [[4096, 1024], [1024, 4096], [4096, 1000], [16, 6
 
 // ---- attention
 const fast = (mx as any).fast;
-if (fast?.scaledDotProductAttention) {
+if (fast?.scaledDotProductAttention && want('sdpa')) {
   const H = 32, D = 128, L = big ? 2048 : 128;
   for (const dt of ['float16', 'float32'] as mx.DtypeName[]) {
     const [q, k, v] = [1, 2, 3].map((s) => mx.random.normal([1, H, L, D], mx.float32, 0, 1, { key: mx.random.key(s) }).astype(dt));
@@ -103,6 +128,8 @@ if (fast?.scaledDotProductAttention) {
     const ms = await time(() => sync([fast.scaledDotProductAttention(q, k, v, { scale: 1 / Math.sqrt(D), mask: 'causal' })]), big ? 10 : 3);
     const flops = 4 * H * D * (L * (L + 1)) / 2; // causal: half of QK^T and PV
     rows.push({ bench: `SDPA prefill causal ${dt} L=${L} H=${H} D=${D}`, value: (flops / (ms / 1e3) / 1e9).toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3) });
+    const us = await gpuTimes(() => sync([fast.scaledDotProductAttention(q, k, v, { scale: 1 / Math.sqrt(D), mask: 'causal' })]), 'fast.sdpa');
+    if (us.length) rows.push({ bench: `SDPA prefill causal ${dt} L=${L}, GPU time`, value: (flops / (us[us.length - 1] / 1e6) / 1e9).toFixed(0), unit: 'GFLOP/s', ms: (us[us.length - 1] / 1e3).toFixed(3) });
   }
   // decode: one query against a 4096-token GQA cache (8 KV heads), 16 distinct caches
   const Lk = big ? 4096 : 256, Hkv = 8;

@@ -50,6 +50,42 @@ export const fusionSuite = suite('fusion', (t) => {
     assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-6 });
   });
 
+  test('32-bit elementwise kernels run 4 elements a thread: vec4 loads where aligned, scalar reads otherwise', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const a = mx.random.normal([8, 12], mx.float32, 0, 1, { key: k(11) });
+    const b = mx.random.normal([12], mx.float32, 0, 1, { key: k(12) });
+    const h = mx.random.normal([8, 8], mx.float32, 0, 1, { key: k(13) }).astype(mx.float16);
+    const n = mx.random.randint(-50, 50, [8, 8], mx.int32, { key: k(14) });
+    await mx.eval(a, b, h, n);
+    const cases: [string, (d?: mx.Device) => mx.MxArray, boolean][] = [
+      // label, graph, whether every input is a vec4 load
+      ['contiguous + broadcast row', (d) => mx.exp(mx.add(mx.multiply(a, 2, { stream: d }), b, { stream: d }), { stream: d }), true],
+      ['unaligned slice', (d) => mx.sin(a.index(':', '1:9'), { stream: d }), false],
+      ['aligned slice + transpose', (d) => mx.add(a.index(':', '4:12'), mx.transpose(a.index(':', ':8')), { stream: d }), false],
+      ['float16 input, int32 and bool math', (d) => mx.where(mx.greater(n, 0, { stream: d }), mx.astype(h, mx.float32, { stream: d }), mx.astype(mx.remainder(n, 7, { stream: d }), mx.float32, { stream: d }), { stream: d }), false],
+      ['int32 result', (d) => mx.add(mx.multiply(n, 3, { stream: d }), mx.floorDivide(n, 4, { stream: d }), { stream: d }), true],
+    ];
+    for (const [label, f, allQuads] of cases) {
+      const ref = await nums(f(mx.cpu));
+      if (ctx.device !== 'gpu') {
+        assertClose(await nums(f()), ref, { rtol: 1e-6, atol: 0 });
+        continue;
+      }
+      const codes: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => codes.push(m) });
+      let y: mx.MxArray;
+      try {
+        y = f();
+        await mx.eval(y);
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      assert(codes.length === 1 && codes[0].includes('fn map4_main'), `${label}: ${codes.map((c) => c.split('\n')[0]).join('; ')}`);
+      assert(allQuads === !/array<u32>;\nfn ld|fn ldq/.test(codes[0]), `${label}: vec4 loads ${allQuads ? 'expected' : 'not expected'} for every input`);
+      assertClose(await nums(y), ref, { rtol: 1e-6, atol: 0 });
+    }
+  });
+
   test('softmax(x @ w + b) takes at most 3 kernels and matches the CPU', async (ctx) => {
     const k = (s: number) => mx.random.key(s);
     const x = mx.random.normal([37, 29], mx.float32, 0, 1, { key: k(2) });

@@ -9,7 +9,7 @@ import { contiguousStrides, reshapeStrides, sizeOf } from '../../core/shape.ts';
 import { isBinary, isUnary, VIEW_PRIMS, type ParamsOf } from '../../ir/primitive.ts';
 import { BINARY_DEFS, UNARY_DEFS } from '../../ops/defs/elementwise.ts';
 import type { KernelBuilder } from './kernel.ts';
-import { cast, narrow, wideOf, wtype } from './layout.ts';
+import { cast, decode, narrow, perWord, wideOf, wtype } from './layout.ts';
 
 /** Where an access reads: a bound buffer, or a generated function over a logical index. */
 type Src = { kind: 'buf'; storage: Storage } | { kind: 'fn'; name: string; constant: boolean };
@@ -190,6 +190,102 @@ export class ExprGen {
     }
     this.fns.set(n, name);
     return name;
+  }
+
+  /** Whether a map kernel rooted at n can compute 4 elements at a time (elementwise roots). */
+  static vectorRoot(n: MxArray): boolean {
+    const p = n._node!.prim;
+    return isUnary(p) || isBinary(p) || p === 'where' || p === 'astype';
+  }
+
+  /**
+   * `fn(i: u32) -> vec4<T>`: node n's values at logical indices i..i+3 (i and n.size multiples
+   * of 4). Elementwise nodes apply their scalar definitions per component; a contiguous,
+   * 16-byte-aligned input is read as one vec4; anything else as four scalar reads.
+   */
+  fn4Of(n: MxArray): string {
+    let name = this.fns4.get(n);
+    if (!name) {
+      name = this.vec4Fn(n);
+      this.fns4.set(n, name);
+    }
+    return name;
+  }
+  private fns4 = new Map<MxArray, string>();
+
+  private vec4Fn(n: MxArray): string {
+    const T = wtype(n.dtype);
+    const V = `vec4<${T}>`;
+    const name = this.k.fresh('v');
+    const emit = (body: string) => {
+      this.k.emit(`fn ${name}(i: u32) -> ${V} {\n${body}\n}`);
+      return name;
+    };
+    const comps = (f: (c: string) => string) => `${V}(${['x', 'y', 'z', 'w'].map(f).join(', ')})`;
+    if (this.valueOf(n) || VIEW_PRIMS.has(n._node!.prim)) {
+      const a = this.accessOf(n);
+      const q = this.quadAligned(a) ? this.k.inputQuads((a.src as { storage: Storage }).storage) : null;
+      if (q) {
+        const [sh, st] = collapse(a.shape, a.strides);
+        const lines: string[] = [];
+        const idx: string[] = [];
+        if (sh.length === 1) idx.push('i');
+        else {
+          lines.push('  var r = i;');
+          for (let d = sh.length - 1; d >= 1; d--) {
+            const S = this.k.p.u32(sh[d]);
+            lines.push(`  let i${d} = r % ${S};`, `  r = r / ${S};`);
+            idx[d] = `i${d}`;
+          }
+          idx[0] = 'r';
+        }
+        const sd = (a.src as { storage: Storage }).storage.dtype;
+        lines.push(`  let w = ${q}[u32(${this.offsetExpr(a, idx, st)}) >> 2u];`);
+        lines.push(`  return ${comps((c) => fromStored(decode(sd, `w.${c}`, '0u'), sd, a.dtype))};`);
+        return emit(lines.join('\n'));
+      }
+      const f = this.fnOf(n);
+      return emit(`  return ${V}(${f}(i), ${f}(i + 1u), ${f}(i + 2u), ${f}(i + 3u));`);
+    }
+    const node = n._node!;
+    const p = node.prim;
+    const ins = node.inputs;
+    if (isUnary(p)) {
+      const x = ins[0];
+      const t = wtype(x.dtype);
+      const toBool = p === 'logicalNot' && t !== 'bool';
+      this.ops.push(p);
+      return emit(`  let x = ${this.fn4Of(x)}(i);\n  return ${comps((c) => narrow(n.dtype, UNARY_DEFS[p].wgsl(toBool ? cast(`x.${c}`, x.dtype, n.dtype) : `x.${c}`, toBool ? 'bool' : t)))};`);
+    } else if (isBinary(p)) {
+      const t = wtype(ins[0].dtype);
+      this.ops.push(p);
+      const head = `  let a = ${this.fn4Of(ins[0])}(i);\n  let b = ${this.fn4Of(ins[1])}(i);\n`;
+      if (t === 'bool' && BOOL_AS_U32.has(p)) {
+        return emit(`${head}  return ${comps((c) => {
+          const e = BINARY_DEFS[p].wgsl(`u32(a.${c})`, `u32(b.${c})`, 'u32');
+          return wtype(n.dtype) === 'bool' && p.endsWith('Shift') ? `(${e} != 0u)` : e;
+        })};`);
+      }
+      return emit(`${head}  return ${comps((c) => narrow(n.dtype, BINARY_DEFS[p].wgsl(`a.${c}`, `b.${c}`, t)))};`);
+    } else if (p === 'where') {
+      this.ops.push(p);
+      return emit(`  return select(${this.fn4Of(ins[2])}(i), ${this.fn4Of(ins[1])}(i), ${this.fn4Of(ins[0])}(i));`);
+    } else if (p === 'astype') {
+      this.ops.push(p);
+      return emit(`  let x = ${this.fn4Of(ins[0])}(i);\n  return ${comps((c) => cast(`x.${c}`, ins[0].dtype, n.dtype))};`);
+    } else if (p === 'full') {
+      return emit(`  return ${V}(${this.constant(n.dtype, (node.params as ParamsOf<'full'>).value)});`);
+    }
+    const f = this.fnOf(n);
+    return emit(`  return ${V}(${f}(i), ${f}(i + 1u), ${f}(i + 2u), ${f}(i + 3u));`);
+  }
+
+  /** A 32-bit buffer access whose aligned groups of 4 logical elements are one aligned vec4. */
+  private quadAligned(a: Access): boolean {
+    if (a.src.kind !== 'buf' || perWord(a.src.storage.dtype) !== 1 || a.offset % 4 !== 0) return false;
+    const [sh, st] = collapse(a.shape, a.strides);
+    const last = sh.length - 1;
+    return last >= 0 && st[last] === 1 && sh[last] % 4 === 0 && st.every((s, d) => d === last || s % 4 === 0);
   }
 
   /** A kernel label: the ops fused into it, root first (for error messages). */

@@ -2,7 +2,7 @@
 // Binding 0 is the parameter uniform, 1 the output, 2.. the inputs (one per buffer).
 import type { Storage } from '../../core/memory.ts';
 import { Params } from './params.ts';
-import { loadFn } from './layout.ts';
+import { loadFn, loadWordsFn } from './layout.ts';
 import { assemble } from './wgsl.ts';
 
 /** Everything needed to encode one dispatch. */
@@ -52,6 +52,13 @@ export class KernelBuilder {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
     let name = this.loaders.get(g.buffer);
+    if (!name && this.quadOnly.has(g.buffer)) {
+      // already bound as vec4s (a vectorised map kernel): read its words from that binding
+      const q = this.quadOnly.get(g.buffer)!;
+      name = this.fresh('ldq');
+      this.loaders.set(g.buffer, name);
+      this.emit(loadWordsFn(name, (w) => `${q}[(${w}) >> 2u][(${w}) & 3u]`, s.dtype));
+    }
     if (!name) {
       const k = this.inputs.length;
       this.inputs.push(g.buffer);
@@ -77,10 +84,30 @@ export class KernelBuilder {
     return name;
   }
   private vec4Names = new Map<GPUBuffer, string>();
+  private quadOnly = new Map<GPUBuffer, string>();
+
+  /**
+   * Binds a storage's buffer as array<vec4<u32>> for vectorised loads, unless it is already
+   * bound as words (null then: one binding per buffer keeps the fusion's binding count).
+   */
+  inputQuads(s: Storage): string | null {
+    const g = s.gpu;
+    if (!g) throw new Error('internal: GPU input has no buffer');
+    if (g.buffer.size % 16 !== 0) return null;
+    const have = this.quadOnly.get(g.buffer);
+    if (have) return have;
+    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer)) return null;
+    const k = this.inputs.length;
+    this.inputs.push(g.buffer);
+    const name = `bq${k}`;
+    this.quadOnly.set(g.buffer, name);
+    this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<u32>>;`);
+    return name;
+  }
 
   /** Finishes the kernel: WGSL = generated hooks + template `template` (+ library). */
-  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut = false): Dispatch {
-    const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${atomicOut ? 'atomic<u32>' : 'u32'}>;`;
+  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut: boolean | 'vec4' = false): Dispatch {
+    const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${atomicOut === 'vec4' ? 'vec4<u32>' : atomicOut ? 'atomic<u32>' : 'u32'}>;`;
     const code = assemble([this.p.decl(), outDecl, ...this.decls].join('\n\n'), template);
     return { label: this.label, code, entry, params: this.p.bytes(), output, inputs: [...this.inputs], groups };
   }

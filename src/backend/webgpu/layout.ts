@@ -60,6 +60,14 @@ export function loadFn(name: string, buf: string, d: Dtype): string {
   return `fn ${name}(e: u32) -> ${wtype(d)} {\n  return ${decode(d, word, sub)};\n}`;
 }
 
+/** As loadFn, with the u32 word at word index `w` given by `word(w)` (e.g. from a vec4 binding). */
+export function loadWordsFn(name: string, word: (w: string) => string, d: Dtype): string {
+  const n = perWord(d);
+  const wi = n === 1 ? 'e' : `e >> ${n === 2 ? 1 : 2}u`;
+  const sub = n === 1 ? '0u' : `(e & ${n - 1}u)`;
+  return `fn ${name}(e: u32) -> ${wtype(d)} {\n  return ${decode(d, word(wi), sub)};\n}`;
+}
+
 /** Rounds/wraps a compute value to what dtype d holds (the CPU rounds at every node). */
 export function narrow(d: Dtype, x: string): string {
   switch (d.name) {

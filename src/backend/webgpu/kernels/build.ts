@@ -4,7 +4,9 @@ import { MxArray, type Realized } from '../../../core/array.ts';
 import { contiguousStrides } from '../../../core/shape.ts';
 import { isReduce, isScan, VIEW_PRIMS, type ParamsOf } from '../../../ir/primitive.ts';
 import type { BuildCtx } from '../segment.ts';
-import { mapKernel } from './map.ts';
+import { mapKernel, mapKernel4 } from './map.ts';
+import { ExprGen } from '../codegen.ts';
+import { perWord } from '../layout.ts';
 import { reduceNode } from './reduce.ts';
 import { scanNode } from './scan.ts';
 import { matmulNode } from './matmul.ts';
@@ -33,6 +35,12 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   if (p === 'complexView') return complexViewNode(cx, n);
   if (p === 'concatenate' && n._node!.inputs.length > cx.ctx.inputBudget) return splitConcat(cx, n);
   const { k, g } = cx.kernel(p);
+  // 32-bit elementwise results in groups of 4: vec4 stores and, where inputs allow, vec4 loads
+  if (n.size % 4 === 0 && perWord(n.dtype) === 1 && ExprGen.vectorRoot(n)) {
+    const fn4 = g.fn4Of(n);
+    k.label = g.label(p);
+    return { storage: mapKernel4(cx, k, fn4, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };
+  }
   const fn = g.fnOf(n);
   k.label = g.label(p);
   return { storage: mapKernel(cx, k, fn, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };

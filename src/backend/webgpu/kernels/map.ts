@@ -30,3 +30,13 @@ export function mapKernel(cx: BuildCtx, k: KernelBuilder, fn: string, dtype: Dty
   cx.push(k.build('map', 'map_main', st.gpu!.buffer, grid(Math.ceil(words / 256), cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
   return st;
 }
+
+/** mapKernel for 32-bit outputs of a size divisible by 4: fn4(i) gives elements i..i+3, stored as one vec4. */
+export function mapKernel4(cx: BuildCtx, k: KernelBuilder, fn4: string, dtype: Dtype, size: number): Storage {
+  const st = cx.storage(dtype, size, k.label);
+  const quads = size / 4;
+  k.emit(`fn mp_quads() -> u32 {\n  return ${k.p.u32(quads)};\n}`);
+  k.emit(`fn mp_quad(q: u32) -> vec4<u32> {\n  let v = ${fn4}(q * 4u);\n  return vec4<u32>(${['x', 'y', 'z', 'w'].map((c) => elemBits(dtype, `v.${c}`)).join(', ')});\n}`);
+  cx.push(k.build('map4', 'map4_main', st.gpu!.buffer, grid(Math.ceil(quads / 256), cx.ctx.limits.maxComputeWorkgroupsPerDimension), 'vec4'));
+  return st;
+}
