@@ -434,9 +434,14 @@ function webmlxLib(): Lib {
       const f = ops[b.kind];
       return {
         async run() {
+          // submitted without waiting (MLX's async_eval), then one element read back; the
+          // element's view is disposed too, or it would keep y's buffer out of the pool
           const y = f(...ins);
-          await mx.eval(y);
-          const v = Number(await mx.item(y.size === 1 ? y : mx.index(mx.reshape(y, [-1]), [0])));
+          const done = mx.asyncEval(y);
+          const first = y.size === 1 ? y : mx.index(mx.reshape(y, [-1]), [0]);
+          const v = Number(await mx.item(first));
+          await done;
+          if (first !== y) first.dispose();
           y.dispose();
           return v;
         },

@@ -71,15 +71,21 @@ fn sdpa_group(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     }
     for (var d = lid.x; d < DV; d += SD_WG) {
       var a = array<f32, SD_REP>();
-      for (var j = 0u; j < n; j++) {
-        var live = false;
-        for (var t = 0u; t < SD_REP; t++) {
-          live = live || sg_s[t * SD_CMAX + j] != 0.0;
+      // values are loaded SD_VU keys at a time, so their latencies overlap
+      for (var j0 = 0u; j0 < n; j0 += SD_VU) {
+        var vs: array<f32, SD_VU>;
+        for (var u = 0u; u < SD_VU; u++) {
+          vs[u] = sd_v(r0, k0 + min(j0 + u, n - 1u), d);
         }
-        if (live) {
-          let v = sd_v(r0, k0 + j, d);
-          for (var t = 0u; t < SD_REP; t++) {
-            a[t] += sg_s[t * SD_CMAX + j] * v;
+        for (var u = 0u; u < SD_VU; u++) {
+          if (j0 + u < n) {
+            for (var t = 0u; t < SD_REP; t++) {
+              // masked keys weigh 0 once the chunk has a live key (inf/NaN values stay out)
+              let w = sg_s[t * SD_CMAX + j0 + u];
+              if (w != 0.0) {
+                a[t] += w * vs[u];
+              }
+            }
           }
         }
       }

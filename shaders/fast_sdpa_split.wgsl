@@ -50,11 +50,18 @@ fn sdpa_split(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     }
     for (var d = lid.x; d < DV; d += SD_WG) {
       var a = 0.0;
-      for (var j = 0u; j < n; j++) {
-        // masked keys weigh 0 once the chunk has a live key (uniform across the workgroup)
-        let w = sp_s[j];
-        if (w != 0.0) {
-          a += w * sd_v(r, k0 + j, d);
+      // values are loaded SD_VU keys at a time, so their latencies overlap
+      for (var j0 = 0u; j0 < n; j0 += SD_VU) {
+        var vs: array<f32, SD_VU>;
+        for (var u = 0u; u < SD_VU; u++) {
+          vs[u] = sd_v(r, k0 + min(j0 + u, n - 1u), d);
+        }
+        for (var u = 0u; u < SD_VU; u++) {
+          // masked keys weigh 0 once the chunk has a live key (inf/NaN values stay out)
+          let w = sp_s[min(j0 + u, n - 1u)];
+          if (j0 + u < n && w != 0.0) {
+            a += w * vs[u];
+          }
         }
       }
       sd_part(base + 2u + d, a);

@@ -27,7 +27,9 @@ function hooks(k: KernelBuilder, g: G, ins: MxArray[], a: SdpaAttrs, DM: number)
   const p = k.p;
   const U = (x: number) => p.u32(x);
   k.emit(`const SD_DM: u32 = ${DM}u;`);
-  for (const [n, val] of [['lq', Lq], ['lk', Lk], ['d', D], ['dv', Dv]] as const) k.emit(`fn sd_${n}() -> u32 {\n  return ${U(val)};\n}`);
+  // head dims are literals, so loops over them have constant bounds and unroll (a loop of
+  // dependent-latency loads otherwise); lengths stay parameters (one pipeline as caches grow)
+  for (const [n, val] of [['lq', U(Lq)], ['lk', U(Lk)], ['d', `${D}u`], ['dv', `${Dv}u`]] as const) k.emit(`fn sd_${n}() -> u32 {\n  return ${val};\n}`);
   // the kv row of query row r: batch b = r / (Hq Lq), head h = (r / Lq) % Hq, kv head h / rep
   k.emit(`fn sd_kv(r: u32) -> u32 {\n  let b = r / ${U(Hq * Lq)};\n  let h = (r / ${U(Lq)}) % ${U(Hq)};\n  return (b * ${U(Hk)} + h / ${U(Hq / Hk)}) * ${U(Lk)};\n}`);
   const ld = (x: MxArray) => g.fnOf(x);
@@ -77,7 +79,7 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     const { k, g } = cx.kernel('fast.sdpa.split');
     hooks(k, g, ins, a, DM);
     const P = k.p;
-    k.emit(`const SD_WG: u32 = ${SPLIT_WG}u;\nconst SD_CMAX: u32 = ${CHUNK}u;`);
+    k.emit(`const SD_WG: u32 = ${SPLIT_WG}u;\nconst SD_CMAX: u32 = ${CHUNK}u;\nconst SD_VU: u32 = 8u;`);
     k.emit(`fn sd_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn sd_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn sd_chunk() -> u32 {\n  return ${P.u32(CHUNK)};\n}`);
     k.emit('fn sd_part(at: u32, v: f32) {\n  out[at] = bitcast<u32>(v);\n}');
     // one token with grouped heads: the query heads of a kv head share one pass over its keys
@@ -94,21 +96,38 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
   const pl = k.input(part);
   const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${P.u32(Lq)}) % ${P.u32(Hq)})` : NEG;
   const W = P.u32(Dv + 2), C = P.u32(chunks), DV = P.u32(Dv);
+  // partials are read 8 chunks at a time (clamped, the extra ones not counted), so the
+  // loads' latencies overlap
   k.emit(`fn sc_at(i: u32) -> f32 {
   let r = i / ${DV};
   let d = i % ${DV};
   let s0 = ${sink};
+  let C = ${C};
   var mm = s0;
-  for (var c = 0u; c < ${C}; c++) {
-    mm = max(mm, ${pl}((r * ${C} + c) * ${W}));
+  for (var c0 = 0u; c0 < C; c0 += 8u) {
+    var ms: array<f32, 8>;
+    for (var u = 0u; u < 8u; u++) {
+      ms[u] = ${pl}((r * C + min(c0 + u, C - 1u)) * ${W});
+    }
+    for (var u = 0u; u < 8u; u++) {
+      mm = max(mm, ms[u]);
+    }
   }
   var l = ${a.sinks ? 'exp(s0 - mm)' : '0.0'};
   var o = 0.0;
-  for (var c = 0u; c < ${C}; c++) {
-    let at = (r * ${C} + c) * ${W};
-    let w = exp(${pl}(at) - mm);
-    l += w * ${pl}(at + 1u);
-    o += w * ${pl}(at + 2u + d);
+  for (var c0 = 0u; c0 < C; c0 += 8u) {
+    var ps: array<vec3<f32>, 8>;
+    for (var u = 0u; u < 8u; u++) {
+      let at = (r * C + min(c0 + u, C - 1u)) * ${W};
+      ps[u] = vec3<f32>(${pl}(at), ${pl}(at + 1u), ${pl}(at + 2u + d));
+    }
+    for (var u = 0u; u < 8u; u++) {
+      if (c0 + u < C) {
+        let w = exp(ps[u].x - mm);
+        l += w * ps[u].y;
+        o += w * ps[u].z;
+      }
+    }
   }
   return o / l;
 }`);

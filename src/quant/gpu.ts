@@ -135,12 +135,13 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (gemv) {
     const blocks = Math.ceil(N / 4);
-    k.emit(fn('qm_bits', '', 'u32', `  return ${p.u32(a.q.bits)};`));
-    k.emit(fn('qm_rows', '', 'u32', `  return ${pM};`));
+    // constants: the kernels' loops over rows and bits then unroll
+    k.emit(fn('qm_bits', '', 'u32', `  return ${a.q.bits}u;`));
+    k.emit(fn('qm_rows', '', 'u32', `  return ${M}u;`));
     k.emit(fn('qm_cols', '', 'u32', `  return ${pN};`));
     k.emit(fn('qm_packs', '', 'u32', `  return ${p.u32(K / 32)};`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
-    k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${p.u32(a.q.groupSize)});`));
+    k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
     // 4 and 8 bits over stored, aligned rows: 16-byte loads, 32 threads per row
     const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather ? g.accessOf(wq) : null;
     const src = acc?.src.kind === 'buf' ? acc.src.storage : null;

@@ -102,7 +102,7 @@ function gemvRowsNode(
   const { k, g } = cx.kernel('matmul.gemv');
   const P = k.p;
   const pm = P.u32(M), pn = P.u32(N);
-  for (const [name, v] of [['rows', pm], ['n', pn], ['chunks', P.u32(K / 8)], ['batch', P.u32(batch)]] as const) k.emit(`fn gt_${name}() -> u32 {\n  return ${v};\n}`);
+  for (const [name, v] of [['rows', `${M}u`], ['n', pn], ['chunks', P.u32(K / 8)], ['batch', P.u32(batch)]] as const) k.emit(`fn gt_${name}() -> u32 {\n  return ${v};\n}`);
   emitX8(k, g, a, 'gt_x8', M, K);
   const W = k.inputVec4(w.storage);
   const dt = w.storage.dtype.name;
@@ -129,7 +129,7 @@ function gemvNode(cx: BuildCtx, n: MxArray, M: number, N: number, K: number, bat
   const { k, g } = cx.kernel('matmul.gemv');
   const P = k.p;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
-  for (const [name, v] of [['rows', pm], ['n', pn], ['k', pk], ['batch', P.u32(batch)]] as const) k.emit(`fn gv_${name}() -> u32 {\n  return ${v};\n}`);
+  for (const [name, v] of [['rows', `${M}u`], ['n', pn], ['k', pk], ['batch', P.u32(batch)]] as const) k.emit(`fn gv_${name}() -> u32 {\n  return ${v};\n}`);
   const fa = g.fnOf(a), fb = g.fnOf(b);
   k.emit(`fn gv_a(b: u32, m: u32, k: u32) -> f32 {\n  if (m >= ${pm}) {\n    return 0.0;\n  }\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
   k.emit(`fn gv_b(b: u32, k: u32, n: u32) -> f32 {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
