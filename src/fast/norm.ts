@@ -74,7 +74,9 @@ const NORM: ExternOp<NormAttrs> = {
     if (a.hasW) y = narrow(d, `${y} * ${g.fnOf(ins[1])}(j)`);
     if (a.hasB) y = narrow(d, `${y} + ${g.fnOf(ins[a.hasW ? 2 : 1])}(j)`);
     k.emit(`const NWG: u32 = ${NWG}u;\nconst NM_LAYER: bool = ${a.layer};`);
-    k.emit(`fn nm_rows() -> u32 {\n  return ${p.u32(rows)};\n}\nfn nm_len() -> u32 {\n  return ${N};\n}\nfn nm_tpr() -> u32 {\n  return ${p.u32(tpr)};\n}\nfn nm_eps() -> f32 {\n  return ${p.f32(a.eps)};\n}`);
+    // the row length and threads per row are literals, so the strided loops unroll and their
+    // loads overlap (the row length is a model constant: no extra pipelines)
+    k.emit(`fn nm_rows() -> u32 {\n  return ${p.u32(rows)};\n}\nfn nm_len() -> u32 {\n  return ${n}u;\n}\nfn nm_tpr() -> u32 {\n  return ${tpr}u;\n}\nfn nm_eps() -> f32 {\n  return ${p.f32(a.eps)};\n}`);
     k.emit(`fn nm_load(row: u32, j: u32) -> f32 {\n  return ${ld}(row * ${N} + j);\n}`);
     k.emit(`fn nm_store(row: u32, j: u32, y: f32) {\n  out[row * ${N} + j] = bitcast<u32>(${y});\n}`);
     const groups = grid(Math.ceil(rows / (NWG / tpr)), cx.ctx.limits.maxComputeWorkgroupsPerDimension);
