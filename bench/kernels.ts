@@ -77,6 +77,28 @@ if (want('map')) {
     const wKeep = await time(async () => { const y = f(x); await mx.eval(y); await y.index(0).item(); }, big ? 20 : 3);
     rows.push({ bench: `map ${name} wall: eval + item / asyncEval + item / not disposed`, value: `${wEval.toFixed(3)} / ${wAsync.toFixed(3)} / ${wKeep.toFixed(3)}`, unit: 'ms' });
   }
+  // the same GELU chain unfused: each op evaluated on its own (one kernel and one submit each)
+  const unfused = async () => {
+    const steps: ((v: mx.MxArray[]) => mx.MxArray)[] = [
+      ([x]) => mx.multiply(x, 1.5), ([, t]) => mx.add(t, 0.5), ([, t]) => mx.multiply(t, Math.SQRT1_2), ([, t]) => mx.erf(t),
+      ([, t]) => mx.add(t, 1), ([, t]) => mx.multiply(t, 0.5), ([, t, u]) => mx.multiply(t, u), ([x, t]) => mx.multiply(t, x),
+    ];
+    // values kept: x, the running value, and t = x*1.5+0.5 for the product with (1 + erf)/2
+    let cur = x, u = x;
+    for (let i = 0; i < steps.length; i++) {
+      const y = i === 6 ? mx.multiply(cur, u) : steps[i]([x, cur, u]);
+      await mx.eval(y);
+      if (i === 1) u = y;
+      cur = y;
+    }
+    await sync([cur]);
+  };
+  const wUnfused = await time(unfused, big ? 10 : 3);
+  const usUnfused = await gpuTimes(unfused, '');
+  const usFused = await gpuTimes(() => sync([gelu(x)]), '');
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const wFused = await time(() => sync([gelu(x)]), big ? 20 : 3);
+  rows.push({ bench: `GELU chain fused vs unfused (${usUnfused.length} kernels): wall ms / GPU ms`, value: `${wFused.toFixed(3)} / ${(sum(usFused) / 1e3).toFixed(4)} vs ${wUnfused.toFixed(3)} / ${(sum(usUnfused) / 1e3).toFixed(4)}`, unit: 'ms', ofCopy: `${(wUnfused / wFused).toFixed(1)}x wall, ${(sum(usUnfused) / sum(usFused)).toFixed(1)}x GPU` });
   const one = mx.array([1]);
   await mx.eval(one);
   const tEval = await time(async () => { await mx.eval(mx.add(one, 1)); }, 50);
