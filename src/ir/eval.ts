@@ -114,7 +114,10 @@ async function runEval(outs0: MxArray[], opts: RunOptions): Promise<void> {
   }
   // an in-place update took its input's buffer: its result is kept, as nothing can recompute it
   const donated = sorted.filter((n) => n._node!.prim === 'scatter' && (n._node!.params as { donate?: boolean }).donate);
-  const outs = donated.length ? [...outs0, ...donated] : outs0;
+  // a complex result's (re, im) pairs are realized with it: graphs built before it finished
+  // (after asyncEval) read the pairs, which would otherwise be computed again
+  const pairs = outs0.filter((o) => o._node?.prim === 'complexView' && (o._node.params as { toComplex?: boolean }).toComplex).map((o) => o._node!.inputs[0]);
+  const outs = donated.length || pairs.length ? [...outs0, ...donated, ...pairs] : outs0;
   // a graph on one backend that ran before with this structure is replayed as it is
   const dev0 = sorted[0].device.type;
   const whole = sorted.every((n) => n.device.type === dev0 && !(n._node!.prim === 'extern' && externOnCpu(n._node!.params as ExternParams)));

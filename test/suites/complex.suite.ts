@@ -105,6 +105,27 @@ export const complexSuite = suite('complex', (t) => {
     assertClose(await y.tolist(), want, { rtol: 1e-4, atol: 1e-5 });
   });
 
+  test('a graph built on a complex result while asyncEval runs reads it, not its inputs again', async () => {
+    const z = mx.complex(rnd([4, 16], 5), rnd([4, 16], 6));
+    await mx.eval(z);
+    const lines: string[] = [];
+    mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+    let first: unknown, again: unknown;
+    try {
+      const y = mx.fft.fft(z);
+      const done = mx.asyncEval(y);
+      first = await y.reshape(-1).index(3).item();
+      await done;
+      again = await y.reshape(-1).index(3).item();
+    } finally {
+      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    }
+    // the GPU names the kernel fft; the CPU runs it as an extern op
+    const ffts = lines.filter((l) => /^\[gpu\] fft|^\[cpu\] extern/.test(l)).length;
+    assertEqual(ffts, 1, `${ffts} fft kernels`);
+    assertEqual(first, again);
+  });
+
   test('gradients through complex ops and the transforms', async () => {
     // real losses of complex intermediates, checked by finite differences on the parts
     await checkGrads((a, b) => mx.abs(mx.multiply(mx.complex(a, b), mx.exp(mx.complex(b, a)))), [rnd([5], 3), rnd([5], 4)]);
