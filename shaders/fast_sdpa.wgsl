@@ -1,24 +1,25 @@
 // mx.fast.scaled_dot_product_attention, prefill: a flash-attention tile kernel. A workgroup of
-// 128 threads takes 32 query rows of one (batch, head) and walks the keys in tiles of 32.
-// Thread t owns rows 2(t/8) and 2(t/8)+1: for the scores, keys 4(t%8)..+3 of the tile; for the
-// output, dims 4(t%8)..+3 of every 32-dim chunk. Scores are built over 32-dim chunks of Q and
-// K^T staged in workgroup memory, the row max is shared through workgroup memory, and
-// P (exp'd scores) is staged so P V reads V chunks as vec4s. About 14 KB of workgroup memory.
-// Rows are r = (b * Hq + h) * Lq + i.
+// 128 threads takes 64 query rows of one (batch, head) and walks the keys in tiles of 32.
+// Thread t owns rows 4(t/8)..+3: for the scores, keys 4(t%8)..+3 of the tile (a 4x4 block);
+// for the output, dims 4(t%8)..+3 of every 32-dim chunk. Scores are built over 32-dim chunks
+// of Q and K^T staged in workgroup memory (vec4 loads: 16 multiply-adds per 2 loads), the
+// row maxima of the online softmax are shared through workgroup memory, and P is staged
+// transposed so P V reads a vec4 of P and a vec4 of V per 16 multiply-adds. 24 KB of
+// workgroup memory. Rows are r = (b * Hq + h) * Lq + i.
 // Hooks: const SD_NC, SD_NCV: u32 (32-dim chunks of D and Dv); sd_lq, sd_d, sd_dv, sd_qblocks,
-// sd_q(r, d) (scaled), sd_k(r, j, d), sd_v(r, j, d), sd_score(r, j, s) (mask applied),
+// sd_bh, sd_q(r, d) (scaled), sd_k(r, j, d), sd_v(r, j, d), sd_score(r, j, s) (mask applied),
 // sd_sink(r) (initial max; l starts at sd_l0()), sd_kend(r_last) (keys a row block needs),
 // sd_store(r, d, o).
 
 const SD_NEG: f32 = -3.4028234e38;
-// Q^T chunk: (d, row pair) -> vec2 of the pair's values, rows padded to 17 pairs
-var<workgroup> sd_qs: array<vec2<f32>, 544>;
+// Q^T chunk: (d, row quad) -> vec4 of the quad's values, 17 quads per d (padding)
+var<workgroup> sd_qs: array<vec4<f32>, 544>;
 // K^T chunk: (d, key quad) -> vec4, 9 quads per d; reused for V chunks: (key, dim quad) -> vec4
 var<workgroup> sd_kt: array<vec4<f32>, 288>;
-// P tile: (row, key), rows padded to 33
-var<workgroup> sd_p: array<f32, 1056>;
+// P^T tile: (key, row quad) -> vec4, 17 quads per key
+var<workgroup> sd_pt: array<vec4<f32>, 544>;
 // per-row partial maxima of the 8 threads sharing a row
-var<workgroup> sd_red: array<f32, 256>;
+var<workgroup> sd_red: array<f32, 512>;
 
 @compute @workgroup_size(128)
 fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>,
@@ -32,36 +33,41 @@ fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wi
   let lq = sd_lq();
   let D = sd_d();
   let DV = sd_dv();
-  let q0 = qb * 32u;
-  let rp = t / 8u;
+  let q0 = qb * 64u;
+  let rq = t / 8u;
   let lane = t % 8u;
-  let i0 = q0 + 2u * rp;
-  let r0 = bh * lq + min(i0, lq - 1u);
-  let r1 = bh * lq + min(i0 + 1u, lq - 1u);
+  let i0 = q0 + 4u * rq;
+  var r: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    r[i] = bh * lq + min(i0 + i, lq - 1u);
+  }
   // the first row of the block names the kv head (all rows share it)
   let rb = bh * lq + min(q0, lq - 1u);
-  var acc: array<vec4<f32>, 2u * SD_NCV>;
-  for (var c = 0u; c < 2u * SD_NCV; c++) {
+  var acc: array<vec4<f32>, 4u * SD_NCV>;
+  for (var c = 0u; c < 4u * SD_NCV; c++) {
     acc[c] = vec4<f32>(0.0);
   }
-  var m0 = sd_sink(r0);
-  var m1 = sd_sink(r1);
-  var l0 = sd_l0();
-  var l1 = sd_l0();
+  var m = vec4<f32>(sd_sink(r[0]), sd_sink(r[1]), sd_sink(r[2]), sd_sink(r[3]));
+  var l = vec4<f32>(sd_l0());
   // the same for the whole workgroup: keys past the last row's causal limit are skipped
-  let kend = sd_kend(bh * lq + min(q0 + 32u, lq) - 1u);
+  let kend = sd_kend(bh * lq + min(q0 + 64u, lq) - 1u);
   for (var k0 = 0u; k0 < kend; k0 += 32u) {
-    var s0 = vec4<f32>(0.0);
-    var s1 = vec4<f32>(0.0);
+    // s[i] = scores of row i against keys 4 lane..+3
+    var s: array<vec4<f32>, 4>;
+    for (var i = 0u; i < 4u; i++) {
+      s[i] = vec4<f32>(0.0);
+    }
     for (var c = 0u; c < SD_NC; c++) {
       workgroupBarrier();
       for (var e = t; e < 512u; e += 128u) {
         let d = e % 32u;
         let p = e / 32u;
         let dd = c * 32u + d;
-        var v = vec2<f32>(0.0);
+        var v = vec4<f32>(0.0);
         if (dd < D) {
-          v = vec2<f32>(sd_q(bh * lq + min(q0 + 2u * p, lq - 1u), dd), sd_q(bh * lq + min(q0 + 2u * p + 1u, lq - 1u), dd));
+          for (var u = 0u; u < 4u; u++) {
+            v[u] = sd_q(bh * lq + min(q0 + 4u * p + u, lq - 1u), dd);
+          }
         }
         sd_qs[d * 17u + p] = v;
       }
@@ -82,53 +88,48 @@ fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wi
       }
       workgroupBarrier();
       for (var d = 0u; d < 32u; d++) {
-        let q = sd_qs[d * 17u + rp];
+        let q = sd_qs[d * 17u + rq];
         let kk = sd_kt[d * 9u + lane];
-        s0 += q.x * kk;
-        s1 += q.y * kk;
+        s[0] += q.x * kk;
+        s[1] += q.y * kk;
+        s[2] += q.z * kk;
+        s[3] += q.w * kk;
       }
     }
     // mask, then the tile's row maxima
-    var mx0 = SD_NEG;
-    var mx1 = SD_NEG;
-    for (var u = 0u; u < 4u; u++) {
-      let j = k0 + 4u * lane + u;
-      if (j < kend) {
-        s0[u] = sd_score(r0, j, s0[u]);
-        s1[u] = sd_score(r1, j, s1[u]);
-        mx0 = max(mx0, s0[u]);
-        mx1 = max(mx1, s1[u]);
+    for (var i = 0u; i < 4u; i++) {
+      var mx = SD_NEG;
+      for (var u = 0u; u < 4u; u++) {
+        let j = k0 + 4u * lane + u;
+        if (j < kend) {
+          s[i][u] = sd_score(r[i], j, s[i][u]);
+          mx = max(mx, s[i][u]);
+        }
       }
+      sd_red[(4u * rq + i) * 8u + lane] = mx;
     }
-    sd_red[(2u * rp) * 8u + lane] = mx0;
-    sd_red[(2u * rp + 1u) * 8u + lane] = mx1;
     workgroupBarrier();
-    var n0 = m0;
-    var n1 = m1;
-    for (var u = 0u; u < 8u; u++) {
-      n0 = max(n0, sd_red[(2u * rp) * 8u + u]);
-      n1 = max(n1, sd_red[(2u * rp + 1u) * 8u + u]);
+    var n = m;
+    for (var i = 0u; i < 4u; i++) {
+      for (var u = 0u; u < 8u; u++) {
+        n[i] = max(n[i], sd_red[(4u * rq + i) * 8u + u]);
+      }
     }
     for (var u = 0u; u < 4u; u++) {
       let j = k0 + 4u * lane + u;
-      var p0 = 0.0;
-      var p1 = 0.0;
+      var p = vec4<f32>(0.0);
       if (j < kend) {
-        p0 = exp(s0[u] - n0);
-        p1 = exp(s1[u] - n1);
+        p = exp(vec4<f32>(s[0][u], s[1][u], s[2][u], s[3][u]) - n);
       }
-      sd_p[(2u * rp) * 33u + 4u * lane + u] = p0;
-      sd_p[(2u * rp + 1u) * 33u + 4u * lane + u] = p1;
+      sd_pt[(4u * lane + u) * 17u + rq] = p;
     }
-    let c0 = exp(m0 - n0);
-    let c1 = exp(m1 - n1);
-    m0 = n0;
-    m1 = n1;
-    l0 *= c0;
-    l1 *= c1;
+    let cs = exp(m - n);
+    m = n;
+    l *= cs;
     for (var c = 0u; c < SD_NCV; c++) {
-      acc[2u * c] *= c0;
-      acc[2u * c + 1u] *= c1;
+      for (var i = 0u; i < 4u; i++) {
+        acc[4u * c + i] *= cs[i];
+      }
     }
     for (var c = 0u; c < SD_NCV; c++) {
       workgroupBarrier();
@@ -147,32 +148,35 @@ fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wi
         sd_kt[j * 8u + dq] = v;
       }
       workgroupBarrier();
-      var a0 = acc[2u * c];
-      var a1 = acc[2u * c + 1u];
+      var a0 = acc[4u * c];
+      var a1 = acc[4u * c + 1u];
+      var a2 = acc[4u * c + 2u];
+      var a3 = acc[4u * c + 3u];
       for (var j = 0u; j < 32u; j++) {
         let vv = sd_kt[j * 8u + lane];
-        let p0 = sd_p[(2u * rp) * 33u + j];
-        let p1 = sd_p[(2u * rp + 1u) * 33u + j];
-        a0 += p0 * vv;
-        a1 += p1 * vv;
+        let p = sd_pt[j * 17u + rq];
+        a0 += p.x * vv;
+        a1 += p.y * vv;
+        a2 += p.z * vv;
+        a3 += p.w * vv;
         if (c == 0u) {
-          l0 += p0;
-          l1 += p1;
+          l += p;
         }
       }
-      acc[2u * c] = a0;
-      acc[2u * c + 1u] = a1;
+      acc[4u * c] = a0;
+      acc[4u * c + 1u] = a1;
+      acc[4u * c + 2u] = a2;
+      acc[4u * c + 3u] = a3;
     }
   }
   for (var c = 0u; c < SD_NCV; c++) {
     for (var u = 0u; u < 4u; u++) {
       let d = c * 32u + 4u * lane + u;
       if (d < DV) {
-        if (i0 < lq) {
-          sd_store(r0, d, acc[2u * c][u] / l0);
-        }
-        if (i0 + 1u < lq) {
-          sd_store(r1, d, acc[2u * c + 1u][u] / l1);
+        for (var i = 0u; i < 4u; i++) {
+          if (i0 + i < lq) {
+            sd_store(r[i], d, acc[4u * c + i][u] / l[i]);
+          }
         }
       }
     }

@@ -10,7 +10,8 @@ import type { ExternOp, HostArray, Spec } from '../ir/extern.ts';
 import { callExtern } from '../ops/extern.ts';
 import { astype, broadcastTo } from '../ops/elementwise.ts';
 import { broadcastShapes } from '../core/shape.ts';
-import { sdpaGpu } from './sdpa_gpu.ts';
+import { PREFILL_MIN_ROWS, PREFILL_WORKGROUP_BYTES, sdpaGpu } from './sdpa_gpu.ts';
+import { currentContext } from '../backend/webgpu/context.ts';
 import { sdpaComposite } from './composite.ts';
 import { compositeRules, fmt } from './util.ts';
 
@@ -131,8 +132,11 @@ export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, op
     if (promoteTypes(sinks.dtype, dt) !== dt) throw new TypeError(`[${op}] Type of sinks ${sinks.dtype.name} must promote to the output type ${dt.name}.`);
     ins.push(cast(sinks, dt));
   }
+  // the GPU kernels take head sizes up to 256; the prefill kernel needs 24 KB of workgroup
+  // memory (every desktop adapter has 32 KB; the WebGPU minimum is 16 KB)
   const gpuTooWide = Math.max(q.shape[3], v.shape[3]) > 256;
-  if (dev.type === 'gpu' && gpuTooWide) return composite(ins, attrs);
+  const smallWorkgroups = q.shape[2] >= PREFILL_MIN_ROWS && (currentContext()?.limits.maxComputeWorkgroupStorageSize ?? 0) < PREFILL_WORKGROUP_BYTES;
+  if (dev.type === 'gpu' && (gpuTooWide || smallWorkgroups)) return composite(ins, attrs);
   return callExtern(SDPA, ins, attrs, dev)[0];
 }
 

@@ -11,7 +11,10 @@ import type { SdpaAttrs } from './sdpa.ts';
 import { wideResult } from './util.ts';
 
 const NEG = '-3.4028234e38';
-const BQ = 32;
+const BQ = 64;
+/** Query rows from which the flash kernel runs, and the workgroup memory it needs. */
+export const PREFILL_MIN_ROWS = 8;
+export const PREFILL_WORKGROUP_BYTES = 24576;
 const SPLIT_WG = 64;
 // keys per split workgroup: small, so one decode row spreads over many workgroups
 const CHUNK = 64;
@@ -62,7 +65,7 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
   const rows = B * Hq * Lq;
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
   const store = (k: KernelBuilder) => k.emit(`fn sd_store(r: u32, d: u32, o: f32) {\n  out[r * ${k.p.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
-  if (Lq >= 8) {
+  if (Lq >= PREFILL_MIN_ROWS) {
     const { k, g } = cx.kernel('fast.sdpa');
     hooks(k, g, ins, a, DM);
     const qblocks = Math.ceil(Lq / BQ);

@@ -99,7 +99,7 @@ export const fastSuite = suite('fast', (t) => {
     const ps: [MxArray, MxArray, string][] = [];
     const cases: [number, number, number, number, number, number][] = [
       // B, Hq, Hkv, Lq, Lk, D
-      [2, 4, 2, 9, 20, 8], [1, 2, 1, 40, 70, 64], [1, 2, 2, 33, 33, 40], [1, 4, 1, 1, 300, 8], [2, 6, 2, 1, 70, 16], [2, 8, 4, 1, 2050, 8],
+      [2, 4, 2, 9, 20, 8], [1, 2, 1, 40, 70, 64], [1, 2, 2, 33, 33, 40], [1, 2, 2, 70, 90, 16], [1, 4, 1, 1, 300, 8], [2, 6, 2, 1, 70, 16], [2, 8, 4, 1, 2050, 8],
     ];
     cases.forEach(([B, Hq, Hk, Lq, Lk, D], c) => {
       const q = rnd([B, Hq, Lq, D], 30 + c), k = rnd([B, Hk, Lk, D], 40 + c), v = rnd([B, Hk, Lk, D], 50 + c);
