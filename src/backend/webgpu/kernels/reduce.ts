@@ -50,8 +50,12 @@ export function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u3
     comb = `${nan}  if (b.v ${better} a.v || (b.v == a.v && b.i < a.i)) {\n    return b;\n  }\n  return a;`;
   } else comb = `  return RAcc(${combineOf(prim, A, 'a.v', 'b.v')}, 0u);`;
   k.emit(`fn rd_comb(a: RAcc, b: RAcc) -> RAcc {\n${comb}\n}`);
-  const consts: [string, number][] = [['rows', rows], ['len', len], ['chunk', chunk], ['chunks', chunks], ['iters', Math.ceil(chunk / WG)]];
+  const consts: [string, number][] = [['rows', rows], ['len', len], ['chunk', chunk], ['chunks', chunks]];
   for (const [name, v] of consts) k.emit(`fn rd_${name}() -> u32 {\n  return ${p.u32(v)};\n}`);
+  // full chunks loop a literal number of times, so the loop unrolls and its loads overlap
+  // (shorter rows keep a parameter: one pipeline for all their lengths)
+  const iters = Math.ceil(chunk / WG);
+  k.emit(`fn rd_iters() -> u32 {\n  return ${chunk === CHUNK ? `${iters}u` : p.u32(iters)};\n}`);
 }
 
 /** The subgroup operation of a reduction, where its result matches the CPU (not float max/min: NaN). */
