@@ -3,7 +3,7 @@
 // strided elements, then a tree in workgroup memory); more than one chunk per row means
 // the caller runs another pass over the partials. reduce_thread: one thread per short row.
 // Hooks: alias RA; const RWG: u32; rd_init, rd_comb, rd_load(row, r), rd_store(g, acc),
-// rd_rows, rd_len, rd_chunk, rd_chunks, rd_iters.
+// rd_rows, rd_len, rd_chunk, rd_chunks, rd_fold(row, start, end, t) (thread t's share of a chunk).
 
 struct RAcc {
   v: RA,
@@ -24,14 +24,7 @@ fn reduce_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   let row = g / chunks;
   let start = (g % chunks) * rd_chunk();
   let end = min(start + rd_chunk(), rd_len());
-  var acc = rd_init();
-  let iters = rd_iters();
-  for (var k = 0u; k < iters; k++) {
-    let r = start + k * RWG + lid.x;
-    if (r < end) {
-      acc = rd_comb(acc, rd_load(row, r));
-    }
-  }
+  var acc = rd_fold(row, start, end, lid.x);
   rd_sv[lid.x] = acc.v;
   rd_si[lid.x] = acc.i;
   workgroupBarrier();

@@ -28,14 +28,7 @@ fn reduce_sg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   let row = g / chunks;
   let start = (g % chunks) * rd_chunk();
   let end = min(start + rd_chunk(), rd_len());
-  var acc = rd_init();
-  let iters = rd_iters();
-  for (var k = 0u; k < iters; k++) {
-    let r = start + k * RWG + lid.x;
-    if (r < end) {
-      acc = rd_comb(acc, rd_load(row, r));
-    }
-  }
+  var acc = rd_fold(row, start, end, lid.x);
   let s = rd_sg(acc.v);
   if (subgroupElect()) {
     rd_part[atomicAdd(&rd_slots, 1u)] = s;

@@ -36,7 +36,7 @@ export function combineOf(prim: string, A: 'f32' | 'i32' | 'u32', a: string, b: 
 }
 
 /** The reduce template's hooks besides rd_load and rd_store. */
-export function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u32', rows: number, len: number, chunk: number, chunks: number): void {
+export function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u32', rows: number, len: number, chunk: number, chunks: number, quads: string | null = null): void {
   const p = k.p;
   k.emit(`alias RA = ${A};\nconst RWG: u32 = ${WG}u;`);
   k.emit(`fn rd_init() -> RAcc {\n  return RAcc(${initOf(prim, A)}, 0xffffffffu);\n}`);
@@ -55,7 +55,32 @@ export function hooks(k: KernelBuilder, prim: ReducePrim, A: 'f32' | 'i32' | 'u3
   // full chunks loop a literal number of times, so the loop unrolls and its loads overlap
   // (shorter rows keep a parameter: one pipeline for all their lengths)
   const iters = Math.ceil(chunk / WG);
-  k.emit(`fn rd_iters() -> u32 {\n  return ${chunk === CHUNK ? `${iters}u` : p.u32(iters)};\n}`);
+  const lit = chunk === CHUNK;
+  if (quads) {
+    // `quads(row, r)` gives elements r..r+3 (r, the chunk and the row length multiples of 4)
+    k.emit(`fn rd_fold(row: u32, start: u32, end: u32, t: u32) -> RAcc {
+  var acc = rd_init();
+  for (var k = 0u; k < ${lit ? `${iters / 4}u` : p.u32(Math.ceil(iters / 4))}; k++) {
+    let r = start + 4u * (k * RWG + t);
+    if (r < end) {
+      let v = ${quads}(row, r);
+      acc = rd_comb(rd_comb(acc, RAcc(v.x, r)), rd_comb(RAcc(v.y, r), rd_comb(RAcc(v.z, r), RAcc(v.w, r))));
+    }
+  }
+  return acc;
+}`);
+    return;
+  }
+  k.emit(`fn rd_fold(row: u32, start: u32, end: u32, t: u32) -> RAcc {
+  var acc = rd_init();
+  for (var k = 0u; k < ${lit ? `${iters}u` : p.u32(iters)}; k++) {
+    let r = start + k * RWG + t;
+    if (r < end) {
+      acc = rd_comb(acc, rd_load(row, r));
+    }
+  }
+  return acc;
+}`);
 }
 
 /** The subgroup operation of a reduction, where its result matches the CPU (not float max/min: NaN). */
@@ -129,10 +154,18 @@ export function reduceNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
       const final = chunks === 1;
       const dst = final ? out : cx.temp(uint32, rows * chunks * (isArg ? 2 : 1), `${prim} partials`);
       const { k, g } = cx.kernel(prim);
-      hooks(k, prim, A, rows, len, final ? len : CHUNK, chunks);
       const L = k.p.u32(len);
+      // the input's rows in their own order, 4 at a time: 4 elements per step of each thread
+      // (vec4 loads where the input is stored contiguously and aligned; fused producers too)
+      const quads = !src && !isArg && perm.every((d, i) => d === i) && R % 4 === 0 ? k.fresh('rdq') : null;
+      hooks(k, prim, A, rows, len, final ? len : CHUNK, chunks, quads);
       if (src) partialLoad(k, src, L);
       else inputLoad(k, g, L);
+      if (quads) {
+        const f4 = g.fn4Of(x);
+        const c = (e: string) => toAcc(x.dtype, e);
+        k.emit(`fn ${quads}(row: u32, r: u32) -> vec4<RA> {\n  let v = ${f4}(row * ${L} + r);\n  return vec4<RA>(${c('v.x')}, ${c('v.y')}, ${c('v.z')}, ${c('v.w')});\n}`);
+      }
       if (final) finalStore(k, g);
       else partialStore(k);
       // with subgroups, the cross-thread step uses subgroup operations where they fit the op
