@@ -4,7 +4,7 @@
 import * as mx from '../../src/index.ts';
 import { sliceUpdateDonated } from '../../src/ops/indexing.ts';
 import { suite } from '../harness/suite.ts';
-import { assert, assertClose } from '../harness/assert.ts';
+import { assert, assertClose, assertEqual } from '../harness/assert.ts';
 import { onDevice, nums } from './common.ts';
 
 /** Kernels (from setDebug) and queue submits of evaluating `f()`'s outputs on the GPU. */
@@ -189,6 +189,34 @@ export const fusionSuite = suite('fusion', (t) => {
     }
     // structures recur from the second step (the row index is a parameter of its own)
     if (plans) assert(plans.hits > hits0, `replays: ${plans.hits - hits0}`);
+  });
+
+  test('a replayed graph keeps its bind groups when its small inputs and outputs are new buffers', async (ctx) => {
+    const k = (s: number) => mx.random.key(s);
+    const w = mx.random.normal([24, 10], mx.float32, 0, 1, { key: k(50) });
+    await mx.eval(w);
+    const dev = ctx.device === 'gpu' ? mx.gpu.device! : null;
+    const orig = dev?.createBindGroup;
+    let made = 0;
+    if (dev) dev.createBindGroup = function (this: GPUDevice, d: GPUBindGroupDescriptor) {
+      made++;
+      return orig!.call(this, d);
+    };
+    try {
+      for (let i = 0; i < 6; i++) {
+        // a fresh input array each step (kept alive, so its buffer is never the last one's)
+        const x = mx.random.normal([4, 24], mx.float32, 0, 1, { key: k(60 + i) });
+        await mx.eval(x);
+        made = 0;
+        const y = mx.exp(mx.matmul(x, w));
+        await mx.eval(y);
+        const c = { stream: mx.cpu };
+        assertClose(await nums(y), await nums(mx.exp(mx.matmul(x, w, c), c)), { rtol: 1e-5, atol: 1e-6 });
+      }
+      if (dev) assertEqual(made, 0, 'bind groups created by the sixth run');
+    } finally {
+      if (dev) dev.createBindGroup = orig!;
+    }
   });
 
   test('a reduction with an elementwise consumer is one kernel (mean, L2 norm)', async (ctx) => {

@@ -191,6 +191,62 @@ export function instantiate(plan: Plan, ext: GPUBuffer[], outs: GPUBuffer[]): Di
   }));
 }
 
+/** A buffer-to-buffer copy encoded around a replay's compute pass. */
+export type Copy = [src: GPUBuffer, dst: GPUBuffer, size: number];
+
+// Inputs and outputs whose buffer changes between replays (a new token, a position array, a
+// fresh result) and that are small get a stand-in buffer of the plan's own, filled or read by
+// a copy: the dispatches then always see the same buffers and keep their bind groups.
+const SHADOW_MAX = 1 << 20;
+interface Volatile {
+  ext: (GPUBuffer | undefined)[];
+  out: (GPUBuffer | undefined)[];
+  shadowExt: Map<number, GPUBuffer>;
+  shadowOut: Map<number, GPUBuffer>;
+  /** Slots written in place (donated): they must stay the caller's buffer. */
+  takes: Set<number>;
+}
+const volatiles = new WeakMap<Plan, Volatile>();
+
+/**
+ * The buffers a replay binds for its external inputs and outputs, with the copies that move
+ * data into (before the pass) and out of (after it) the plan's stand-ins.
+ */
+export function stableBuffers(device: GPUDevice, cache: PlanCache, plan: Plan, ext: GPUBuffer[], outs: GPUBuffer[]): { ext: GPUBuffer[]; outs: GPUBuffer[]; before: Copy[]; after: Copy[] } {
+  let v = volatiles.get(plan);
+  if (!v) {
+    const takes = new Set<number>();
+    const note = (r: Ref) => r.kind === 'take' && takes.add(r.slot);
+    for (const d of plan.dispatches) [d.output, ...d.inputs, ...d.extra].forEach(note);
+    for (const r of plan.results) note(r.ref);
+    volatiles.set(plan, (v = { ext: [], out: [], shadowExt: new Map(), shadowOut: new Map(), takes }));
+  }
+  const before: Copy[] = [], after: Copy[] = [];
+  const pick = (b: GPUBuffer, i: number, seen: (GPUBuffer | undefined)[], shadows: Map<number, GPUBuffer>, fixed: boolean, copies: Copy[], into: boolean): GPUBuffer => {
+    let sh = shadows.get(i);
+    if (sh && sh.size !== b.size) {
+      shadows.delete(i);
+      sh = undefined;
+    }
+    if (!sh && !fixed && seen[i] && seen[i] !== b && b.size <= SHADOW_MAX) {
+      sh = device.createBuffer({ size: b.size, usage: b.usage, label: 'mx replay stand-in' });
+      plan.owned.push(sh);
+      cache.grow(plan, b.size);
+      shadows.set(i, sh);
+    }
+    seen[i] = b;
+    if (!sh) return b;
+    copies.push(into ? [b, sh, b.size] : [sh, b, b.size]);
+    return sh;
+  };
+  return {
+    ext: ext.map((b, i) => pick(b, i, v.ext, v.shadowExt, v.takes.has(i), before, true)),
+    outs: outs.map((b, i) => pick(b, i, v.out, v.shadowOut, false, after, false)),
+    before,
+    after,
+  };
+}
+
 /** Recorded plans by signature, with the structures seen once (recorded when seen again). */
 /** A whole graph (before deduplication) tied to a recorded segment: input and result maps. */
 export interface Link {
@@ -240,6 +296,12 @@ export class PlanCache {
     if (this.seen.size > 256) this.seen.clear();
     this.seen.add(key);
     return false;
+  }
+
+  /** A plan took another buffer of its own (counted until the plan is dropped). */
+  grow(plan: Plan, bytes: number): void {
+    plan.bytes += bytes;
+    if ([...this.plans.values()].includes(plan)) this.bytes += bytes;
   }
 
   wants(bytes: number): boolean {

@@ -14,7 +14,7 @@ import { upload } from './io.ts';
 import { KernelBuilder, type Dispatch } from './kernel.ts';
 import { perWord } from './layout.ts';
 import { buildNode, packKernel } from './kernels/build.ts';
-import { instantiate, objId, record, signature, type Plan, type Signature } from './replay.ts';
+import { instantiate, objId, record, signature, stableBuffers, type Copy, type Plan, type Signature } from './replay.ts';
 
 /** What node builders use: kernels, outputs, and the segment's values. */
 export class BuildCtx {
@@ -190,8 +190,9 @@ async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: M
     return st;
   });
   try {
-    const ds = instantiate(plan, ext.map((r) => r.storage.gpu?.buffer as GPUBuffer), outs.map((s) => s.gpu!.buffer));
-    await submitReplay(ctx, plan, ds, nodes, opts.wait);
+    const bufs = stableBuffers(ctx.device, ctx.pool.plans, plan, ext.map((r) => r.storage.gpu?.buffer as GPUBuffer), outs.map((s) => s.gpu!.buffer));
+    const ds = instantiate(plan, bufs.ext, bufs.outs);
+    await submitReplay(ctx, plan, ds, nodes, opts.wait, bufs.before, bufs.after);
   } catch (e) {
     for (const s of outs) s.release();
     throw e;
@@ -289,7 +290,7 @@ const buffersOf = (d: Dispatch): GPUBuffer[] => [d.output, ...d.inputs, ...(d.ex
  * Encodes a replayed plan: its parameters never change, so they sit in a buffer of the plan's
  * own; pipelines are resolved; a dispatch's bind group is reused while its buffers are the same.
  */
-async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: MxArray[], wait: boolean): Promise<void> {
+async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: MxArray[], wait: boolean, before: Copy[] = [], after: Copy[] = []): Promise<void> {
   if (ds.length === 0) return;
   const dev = ctx.device;
   let pg = planGpu.get(plan);
@@ -305,6 +306,7 @@ async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: 
   ctx.check(() => `running ${describe(nodes)}`);
   const close = openScopes(dev);
   const enc = dev.createCommandEncoder({ label: 'mx replay' });
+  for (const [src, dst, size] of before) enc.copyBufferToBuffer(src, 0, dst, 0, size);
   const pass = enc.beginComputePass({ label: 'mx replay' });
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i];
@@ -319,6 +321,7 @@ async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: 
     pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
   }
   pass.end();
+  for (const [src, dst, size] of after) enc.copyBufferToBuffer(src, 0, dst, 0, size);
   dev.queue.submit([enc.finish()]);
   await settle(ctx, close(), ds, nodes, wait);
 }
