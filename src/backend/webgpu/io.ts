@@ -10,20 +10,24 @@ export function upload(ctx: GpuContext, s: Storage): void {
   const cpu = s.cpu;
   if (!cpu) throw new Error('internal: storage has no data (released?)');
   const alloc = ctx.pool.alloc(s.nbytes, `mx upload ${s.dtype.name}`);
-  const n = cpu.byteLength;
-  if (n > 0) {
-    const padded = Math.ceil(n / 4) * 4;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && cpu.buffer instanceof SharedArrayBuffer;
-    // writeBuffer wants whole words, and Deno/dawn.node reject views of shared memory
-    if (padded !== n || shared) {
-      const tmp = new Uint8Array(padded);
-      tmp.set(new Uint8Array(cpu.buffer, cpu.byteOffset, n));
-      ctx.device.queue.writeBuffer(alloc.buffer, 0, tmp);
-    } else {
-      ctx.device.queue.writeBuffer(alloc.buffer, 0, cpu.buffer as ArrayBuffer, cpu.byteOffset, n);
-    }
-  }
+  writeHost(ctx.device, alloc.buffer, cpu);
   s.setGpu(alloc);
+}
+
+/** Writes host data at the start of a buffer (padded to whole words). */
+export function writeHost(device: GPUDevice, dst: GPUBuffer, cpu: ArrayBufferView): void {
+  const n = cpu.byteLength;
+  if (n === 0) return;
+  const padded = Math.ceil(n / 4) * 4;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && cpu.buffer instanceof SharedArrayBuffer;
+  // writeBuffer wants whole words, and Deno/dawn.node reject views of shared memory
+  if (padded !== n || shared) {
+    const tmp = new Uint8Array(padded);
+    tmp.set(new Uint8Array(cpu.buffer, cpu.byteOffset, n));
+    device.queue.writeBuffer(dst, 0, tmp);
+  } else {
+    device.queue.writeBuffer(dst, 0, cpu.buffer as ArrayBuffer, cpu.byteOffset, n);
+  }
 }
 
 /**

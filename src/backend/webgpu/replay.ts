@@ -208,11 +208,7 @@ interface Volatile {
 }
 const volatiles = new WeakMap<Plan, Volatile>();
 
-/**
- * The buffers a replay binds for its external inputs and outputs, with the copies that move
- * data into (before the pass) and out of (after it) the plan's stand-ins.
- */
-export function stableBuffers(device: GPUDevice, cache: PlanCache, plan: Plan, ext: GPUBuffer[], outs: GPUBuffer[]): { ext: GPUBuffer[]; outs: GPUBuffer[]; before: Copy[]; after: Copy[] } {
+function volatileOf(plan: Plan): Volatile {
   let v = volatiles.get(plan);
   if (!v) {
     const takes = new Set<number>();
@@ -221,31 +217,69 @@ export function stableBuffers(device: GPUDevice, cache: PlanCache, plan: Plan, e
     for (const r of plan.results) note(r.ref);
     volatiles.set(plan, (v = { ext: [], out: [], shadowExt: new Map(), shadowOut: new Map(), takes }));
   }
+  return v;
+}
+
+/** Whether a plan writes external input `slot` in place (a donated buffer). */
+export function writesInPlace(plan: Plan, slot: number): boolean {
+  return volatileOf(plan).takes.has(slot);
+}
+
+/** Host data a replay writes straight into a stand-in (a small input not on the GPU yet). */
+export interface HostInput {
+  bytes: number;
+  write(dst: GPUBuffer): void;
+}
+
+/**
+ * The buffers a replay binds for its external inputs and outputs, with the copies that move
+ * data into (before the pass) and out of (after it) the plan's stand-ins. A host input is
+ * written into its stand-in (no pooled buffer, no upload).
+ */
+export function stableBuffers(
+  device: GPUDevice, cache: PlanCache, plan: Plan, ext: (GPUBuffer | HostInput)[], outs: GPUBuffer[],
+): { ext: GPUBuffer[]; outs: GPUBuffer[]; before: Copy[]; after: Copy[] } {
+  const v = volatileOf(plan);
   const before: Copy[] = [], after: Copy[] = [];
-  const pick = (b: GPUBuffer, i: number, seen: (GPUBuffer | undefined)[], shadows: Map<number, GPUBuffer>, fixed: boolean, copies: Copy[], into: boolean): GPUBuffer => {
+  const standIn = (i: number, shadows: Map<number, GPUBuffer>, size: number, usage: number): GPUBuffer => {
     let sh = shadows.get(i);
-    if (sh && sh.size !== b.size) {
+    if (sh && sh.size !== size) {
       shadows.delete(i);
       sh = undefined;
     }
-    if (!sh && !fixed && seen[i] && seen[i] !== b && b.size <= SHADOW_MAX) {
-      sh = device.createBuffer({ size: b.size, usage: b.usage, label: 'mx replay stand-in' });
+    if (!sh) {
+      sh = device.createBuffer({ size, usage, label: 'mx replay stand-in' });
       plan.owned.push(sh);
-      cache.grow(plan, b.size);
+      cache.grow(plan, size);
       shadows.set(i, sh);
     }
+    return sh;
+  };
+  const pick = (b: GPUBuffer, i: number, seen: (GPUBuffer | undefined)[], shadows: Map<number, GPUBuffer>, fixed: boolean, copies: Copy[], into: boolean): GPUBuffer => {
+    const volatile = shadows.has(i) || (!fixed && seen[i] !== undefined && seen[i] !== b);
     seen[i] = b;
-    if (!sh) return b;
+    if (!volatile || fixed || b.size > SHADOW_MAX) return b;
+    const sh = standIn(i, shadows, b.size, b.usage);
     copies.push(into ? [b, sh, b.size] : [sh, b, b.size]);
     return sh;
   };
   return {
-    ext: ext.map((b, i) => pick(b, i, v.ext, v.shadowExt, v.takes.has(i), before, true)),
+    ext: ext.map((b, i) => {
+      if (!isHost(b)) return pick(b, i, v.ext, v.shadowExt, v.takes.has(i), before, true);
+      const h = b;
+      // whole 256-byte blocks, as pooled buffers are (vec4 bindings need 16-byte multiples)
+      const sh = standIn(i, v.shadowExt, Math.max(256, Math.ceil(h.bytes / 256) * 256), STAND_IN_USAGE);
+      h.write(sh);
+      v.ext[i] = sh;
+      return sh;
+    }),
     outs: outs.map((b, i) => pick(b, i, v.out, v.shadowOut, false, after, false)),
     before,
     after,
   };
 }
+const STAND_IN_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+const isHost = (b: GPUBuffer | HostInput): b is HostInput => typeof (b as HostInput).write === 'function';
 
 /** Recorded plans by signature, with the structures seen once (recorded when seen again). */
 /** A whole graph (before deduplication) tied to a recorded segment: input and result maps. */

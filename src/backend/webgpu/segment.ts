@@ -10,11 +10,11 @@ import { realizedOf, type RunOptions } from '../../ir/eval.ts';
 import { ExprGen } from './codegen.ts';
 import { currentContext, getContext, openScopes, type GpuContext } from './context.ts';
 import { planSegment } from './fuse.ts';
-import { upload } from './io.ts';
+import { upload, writeHost } from './io.ts';
 import { KernelBuilder, type Dispatch } from './kernel.ts';
 import { perWord } from './layout.ts';
 import { buildNode, packKernel } from './kernels/build.ts';
-import { instantiate, objId, record, signature, stableBuffers, type Copy, type Plan, type Signature } from './replay.ts';
+import { instantiate, objId, record, signature, stableBuffers, writesInPlace, type Copy, type HostInput, type Plan, type Signature } from './replay.ts';
 
 /** What node builders use: kernels, outputs, and the segment's values. */
 export class BuildCtx {
@@ -182,7 +182,14 @@ async function replaySegment(ctx: GpuContext, plan: Plan, sig: Signature, nodes:
 
 /** Runs a plan over the given inputs; its results in plan order, each holding one reference. */
 async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: MxArray[], opts: RunOptions): Promise<Realized[]> {
-  for (const r of ext) if (!r.storage.gpu) upload(ctx, r.storage);
+  // small inputs still on the host (a position, a mask) are written into the plan's stand-ins
+  const srcs = ext.map((r, slot): GPUBuffer | HostInput => {
+    const s = r.storage;
+    if (s.gpu) return s.gpu.buffer;
+    if (s.cpu && s.nbytes <= 4096 && !writesInPlace(plan, slot)) return { bytes: s.nbytes, write: (dst) => writeHost(ctx.device, dst, s.cpu!) };
+    upload(ctx, s);
+    return s.gpu!.buffer;
+  });
   ctx.pool.beginBatch();
   const outs = plan.outs.map((o) => {
     const st = new Storage(o.dtype, o.size);
@@ -190,7 +197,7 @@ async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: M
     return st;
   });
   try {
-    const bufs = stableBuffers(ctx.device, ctx.pool.plans, plan, ext.map((r) => r.storage.gpu?.buffer as GPUBuffer), outs.map((s) => s.gpu!.buffer));
+    const bufs = stableBuffers(ctx.device, ctx.pool.plans, plan, srcs, outs.map((s) => s.gpu!.buffer));
     const ds = instantiate(plan, bufs.ext, bufs.outs);
     await submitReplay(ctx, plan, ds, nodes, opts.wait, bufs.before, bufs.after);
   } catch (e) {
