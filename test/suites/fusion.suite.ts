@@ -57,15 +57,19 @@ export const fusionSuite = suite('fusion', (t) => {
     const h = mx.random.normal([8, 8], mx.float32, 0, 1, { key: k(13) }).astype(mx.float16);
     const n = mx.random.randint(-50, 50, [8, 8], mx.int32, { key: k(14) });
     await mx.eval(a, b, h, n);
-    const cases: [string, (d?: mx.Device) => mx.MxArray, boolean][] = [
+    const cases: [string, (d?: mx.Device) => mx.MxArray, boolean | 'f16'][] = [
       // label, graph, whether every input is a vec4 load
       ['contiguous + broadcast row', (d) => mx.exp(mx.add(mx.multiply(a, 2, { stream: d }), b, { stream: d }), { stream: d }), true],
       ['unaligned slice', (d) => mx.sin(a.index(':', '1:9'), { stream: d }), false],
       ['aligned slice + transpose', (d) => mx.add(a.index(':', '4:12'), mx.transpose(a.index(':', ':8')), { stream: d }), false],
-      ['float16 input, int32 and bool math', (d) => mx.where(mx.greater(n, 0, { stream: d }), mx.astype(h, mx.float32, { stream: d }), mx.astype(mx.remainder(n, 7, { stream: d }), mx.float32, { stream: d }), { stream: d }), false],
+      // float16 data is read 4 values per load on shader-f16 devices (vec4<f16>) only
+      ['float16 input, int32 and bool math', (d) => mx.where(mx.greater(n, 0, { stream: d }), mx.astype(h, mx.float32, { stream: d }), mx.astype(mx.remainder(n, 7, { stream: d }), mx.float32, { stream: d }), { stream: d }), 'f16'],
       ['int32 result', (d) => mx.add(mx.multiply(n, 3, { stream: d }), mx.floorDivide(n, 4, { stream: d }), { stream: d }), true],
+      ['float16 result', (d) => mx.multiply(mx.add(h, 1, { stream: d }), h, { stream: d }), 'f16'],
     ];
-    for (const [label, f, allQuads] of cases) {
+    const f16 = ctx.device === 'gpu' && mx.gpu.device!.features.has('shader-f16');
+    for (const [label, f, quads] of cases) {
+      const allQuads = quads === 'f16' ? f16 : quads;
       const ref = await nums(f(mx.cpu));
       if (ctx.device !== 'gpu') {
         assertClose(await nums(f()), ref, { rtol: 1e-6, atol: 0 });
@@ -80,8 +84,10 @@ export const fusionSuite = suite('fusion', (t) => {
       } finally {
         mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
       }
-      assert(codes.length === 1 && codes[0].includes('fn map4_main'), `${label}: ${codes.map((c) => c.split('\n')[0]).join('; ')}`);
-      assert(allQuads === !/array<u32>;\nfn ld|fn ldq/.test(codes[0]), `${label}: vec4 loads ${allQuads ? 'expected' : 'not expected'} for every input`);
+      // float16 results are vectorised on shader-f16 devices only
+      const vec = !label.startsWith('float16 result') || f16;
+      assert(codes.length === 1 && codes[0].includes('fn map4_main') === vec, `${label}: ${codes.map((c) => c.split('\n')[0]).join('; ')}`);
+      assert(allQuads === !/array<u32>;\nfn ld|fn ldq|fn ldh/.test(codes[0]), `${label}: vec4 loads ${allQuads ? 'expected' : 'not expected'} for every input`);
       assertClose(await nums(y), ref, { rtol: 1e-6, atol: 0 });
     }
   });

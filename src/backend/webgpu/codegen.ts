@@ -224,21 +224,19 @@ export class ExprGen {
     const comps = (f: (c: string) => string) => `${V}(${['x', 'y', 'z', 'w'].map(f).join(', ')})`;
     if (this.valueOf(n) || VIEW_PRIMS.has(n._node!.prim)) {
       const a = this.accessOf(n);
+      const st = a.src.kind === 'buf' ? a.src.storage : null;
+      // float16 data on shader-f16 devices: 4 halves in one 8-byte load
+      const h = st && this.quadAligned(a, true) ? this.k.inputHalfQuads(st) : null;
+      if (h) {
+        const [sh, sd] = collapse(a.shape, a.strides);
+        const { lines, idx } = this.indexLines(sh);
+        lines.push(`  return vec4<f32>(${h}[u32(${this.offsetExpr(a, idx, sd)}) >> 2u]);`);
+        return emit(lines.join('\n'));
+      }
       const q = this.quadAligned(a) ? this.k.inputQuads((a.src as { storage: Storage }).storage) : null;
       if (q) {
         const [sh, st] = collapse(a.shape, a.strides);
-        const lines: string[] = [];
-        const idx: string[] = [];
-        if (sh.length === 1) idx.push('i');
-        else {
-          lines.push('  var r = i;');
-          for (let d = sh.length - 1; d >= 1; d--) {
-            const S = this.k.p.u32(sh[d]);
-            lines.push(`  let i${d} = r % ${S};`, `  r = r / ${S};`);
-            idx[d] = `i${d}`;
-          }
-          idx[0] = 'r';
-        }
+        const { lines, idx } = this.indexLines(sh);
         const sd = (a.src as { storage: Storage }).storage.dtype;
         lines.push(`  let w = ${q}[u32(${this.offsetExpr(a, idx, st)}) >> 2u];`);
         lines.push(`  return ${comps((c) => fromStored(decode(sd, `w.${c}`, '0u'), sd, a.dtype))};`);
@@ -280,9 +278,31 @@ export class ExprGen {
     return emit(`  return ${V}(${f}(i), ${f}(i + 1u), ${f}(i + 2u), ${f}(i + 3u));`);
   }
 
-  /** A 32-bit buffer access whose aligned groups of 4 logical elements are one aligned vec4. */
-  private quadAligned(a: Access): boolean {
-    if (a.src.kind !== 'buf' || perWord(a.src.storage.dtype) !== 1 || a.offset % 4 !== 0) return false;
+  /** Row-major index lines for a collapsed shape: `idx[d]` names dim d's index of `i`. */
+  private indexLines(sh: number[]): { lines: string[]; idx: string[] } {
+    const lines: string[] = [];
+    const idx: string[] = [];
+    if (sh.length === 1) idx.push('i');
+    else {
+      lines.push('  var r = i;');
+      for (let d = sh.length - 1; d >= 1; d--) {
+        const S = this.k.p.u32(sh[d]);
+        lines.push(`  let i${d} = r % ${S};`, `  r = r / ${S};`);
+        idx[d] = `i${d}`;
+      }
+      idx[0] = 'r';
+    }
+    return { lines, idx };
+  }
+
+  /**
+   * A buffer access whose aligned groups of 4 logical elements are one aligned vec4: of
+   * 32-bit words, or (`half`) of float16 values read as such.
+   */
+  private quadAligned(a: Access, half = false): boolean {
+    if (a.src.kind !== 'buf' || a.offset % 4 !== 0) return false;
+    const sd = a.src.storage.dtype;
+    if (half ? sd.name !== 'float16' || a.dtype.name !== 'float16' || !this.k.f16 : perWord(sd) !== 1) return false;
     const [sh, st] = collapse(a.shape, a.strides);
     const last = sh.length - 1;
     return last >= 0 && st[last] === 1 && sh[last] % 4 === 0 && st.every((s, d) => d === last || s % 4 === 0);

@@ -33,7 +33,36 @@ export class KernelBuilder {
   private decls: string[] = [];
   private n = 0;
 
+  /** Whether the device has shader-f16 (kernels may then hold float16 values as f16). */
+  f16 = false;
+  private f16On = false;
+
   constructor(public label: string) {}
+
+  /** Turns on WGSL's f16 type for this kernel (shader-f16 devices only). */
+  enableF16(): void {
+    if (!this.f16) throw new Error('internal: f16 used on a device without shader-f16');
+    if (!this.f16On) this.emit('enable f16;');
+    this.f16On = true;
+  }
+
+  /** Binds a float16 storage's buffer as array<vec4<f16>> (8-byte loads), unless already bound; null without shader-f16. */
+  inputHalfQuads(s: Storage): string | null {
+    const g = s.gpu;
+    if (!g) throw new Error('internal: GPU input has no buffer');
+    if (!this.f16 || g.buffer.size % 8 !== 0) return null;
+    const have = this.halfQuads.get(g.buffer);
+    if (have) return have;
+    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer) || this.quadOnly.has(g.buffer)) return null;
+    this.enableF16();
+    const k = this.inputs.length;
+    this.inputs.push(g.buffer);
+    const name = `bh${k}`;
+    this.halfQuads.set(g.buffer, name);
+    this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<f16>>;`);
+    return name;
+  }
+  private halfQuads = new Map<GPUBuffer, string>();
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -52,6 +81,13 @@ export class KernelBuilder {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
     let name = this.loaders.get(g.buffer);
+    if (!name && this.halfQuads.has(g.buffer)) {
+      // bound as vec4<f16>s: element e is component e % 4 of vec4 e / 4
+      const q = this.halfQuads.get(g.buffer)!;
+      name = this.fresh('ldh');
+      this.loaders.set(g.buffer, name);
+      this.emit(`fn ${name}(e: u32) -> f32 {\n  return f32(${q}[e >> 2u][e & 3u]);\n}`);
+    }
     if (!name && this.quadOnly.has(g.buffer)) {
       // already bound as vec4s (a vectorised map kernel): read its words from that binding
       const q = this.quadOnly.get(g.buffer)!;
@@ -96,7 +132,7 @@ export class KernelBuilder {
     if (g.buffer.size % 16 !== 0) return null;
     const have = this.quadOnly.get(g.buffer);
     if (have) return have;
-    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer)) return null;
+    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer) || this.halfQuads.has(g.buffer)) return null;
     const k = this.inputs.length;
     this.inputs.push(g.buffer);
     const name = `bq${k}`;
@@ -106,8 +142,10 @@ export class KernelBuilder {
   }
 
   /** Finishes the kernel: WGSL = generated hooks + template `template` (+ library). */
-  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut: boolean | 'vec4' = false): Dispatch {
-    const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${atomicOut === 'vec4' ? 'vec4<u32>' : atomicOut ? 'atomic<u32>' : 'u32'}>;`;
+  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut: boolean | 'vec4' | 'vec4f16' = false): Dispatch {
+    const T = atomicOut === 'vec4' ? 'vec4<u32>' : atomicOut === 'vec4f16' ? 'vec4<f16>' : atomicOut ? 'atomic<u32>' : 'u32';
+    if (atomicOut === 'vec4f16') this.enableF16();
+    const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${T}>;`;
     const code = assemble([this.p.decl(), outDecl, ...this.decls].join('\n\n'), template);
     return { label: this.label, code, entry, params: this.p.bytes(), output, inputs: [...this.inputs], groups };
   }

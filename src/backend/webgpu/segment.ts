@@ -50,6 +50,7 @@ export class BuildCtx {
 
   kernel(label: string): { k: KernelBuilder; g: ExprGen } {
     const k = new KernelBuilder(label);
+    k.f16 = this.ctx.features.shaderF16;
     return { k, g: new ExprGen(k, this.valueOf) };
   }
 

@@ -145,7 +145,11 @@ function assembleNew(generated: string, template: string): string {
     directives.push(d.trim());
     return '';
   });
-  const user = `${generated}\n\n${tpl}`;
+  const gen = generated.replace(/^\s*(enable|requires|diagnostic)\b[^;]*;/gm, (d) => {
+    directives.push(d.trim());
+    return '';
+  });
+  const user = `${gen}\n\n${tpl}`;
   const l = libraryFor(user);
   return `${[...new Set([...directives, ...l.directives])].join('\n')}\n${user}\n\n// ---- library\n${l.text}\n`;
 }

@@ -36,7 +36,8 @@ export function buildNode(cx: BuildCtx, n: MxArray): Realized {
   if (p === 'concatenate' && n._node!.inputs.length > cx.ctx.inputBudget) return splitConcat(cx, n);
   const { k, g } = cx.kernel(p);
   // 32-bit elementwise results in groups of 4: vec4 stores and, where inputs allow, vec4 loads
-  if (n.size % 4 === 0 && perWord(n.dtype) === 1 && ExprGen.vectorRoot(n)) {
+  const half = n.dtype.name === 'float16' && cx.ctx.features.shaderF16;
+  if (n.size % 4 === 0 && (perWord(n.dtype) === 1 || half) && ExprGen.vectorRoot(n)) {
     const fn4 = g.fn4Of(n);
     k.label = g.label(p);
     return { storage: mapKernel4(cx, k, fn4, n.dtype, n.size), strides: contiguousStrides(n.shape), offset: 0 };

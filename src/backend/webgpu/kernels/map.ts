@@ -35,8 +35,12 @@ export function mapKernel(cx: BuildCtx, k: KernelBuilder, fn: string, dtype: Dty
 export function mapKernel4(cx: BuildCtx, k: KernelBuilder, fn4: string, dtype: Dtype, size: number): Storage {
   const st = cx.storage(dtype, size, k.label);
   const quads = size / 4;
+  // float16 results (shader-f16 devices): stored as vec4<f16>; the values are already rounded
+  // to float16 (narrow), so the conversion is exact
+  const half = dtype.name === 'float16';
   k.emit(`fn mp_quads() -> u32 {\n  return ${k.p.u32(quads)};\n}`);
-  k.emit(`fn mp_quad(q: u32) -> vec4<u32> {\n  let v = ${fn4}(q * 4u);\n  return vec4<u32>(${['x', 'y', 'z', 'w'].map((c) => elemBits(dtype, `v.${c}`)).join(', ')});\n}`);
-  cx.push(k.build('map4', 'map4_main', st.gpu!.buffer, grid(Math.ceil(quads / 256), cx.ctx.limits.maxComputeWorkgroupsPerDimension), 'vec4'));
+  const ret = half ? `vec4<f16>(${fn4}(q * 4u))` : `vec4<u32>(${['x', 'y', 'z', 'w'].map((c) => elemBits(dtype, `v.${c}`)).join(', ')})`;
+  k.emit(`fn mp_quad(q: u32) -> vec4<${half ? 'f16' : 'u32'}> {\n${half ? '' : `  let v = ${fn4}(q * 4u);\n`}  return ${ret};\n}`);
+  cx.push(k.build('map4', 'map4_main', st.gpu!.buffer, grid(Math.ceil(quads / 256), cx.ctx.limits.maxComputeWorkgroupsPerDimension), half ? 'vec4f16' : 'vec4'));
   return st;
 }
