@@ -1,7 +1,10 @@
 // Batched f32 matmul for large products: 128x128 output tiles staged through workgroup
 // memory in K steps of 8; each of the 16x16 threads accumulates an 8x8 block in sixteen
-// vec4s (64 FMAs per 4 shared-memory vec4 loads). Edges load zeros, so any M, N, K works.
-// Same hooks as matmul.wgsl (with MA = f32); tile loads from tiles.wgsl.
+// vec4s (64 FMAs per 4 shared-memory vec4 loads): rows 4 lid.y..+3 and 64 + 4 lid.y..+3,
+// columns 4 lid.x..+3 and 64 + 4 lid.x..+3, so neighbouring threads read neighbouring vec4s.
+// The next K step's values are loaded into registers while the current one is multiplied.
+// Edges load zeros, so any M, N, K works. Same hooks as matmul.wgsl (with MA = f32); tile
+// loads from tiles.wgsl.
 
 const MMB_T = 128u;
 const MMB_K = 8u;
@@ -16,8 +19,8 @@ fn mmb_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u
       if (n + j < N) {
         mm_store(b, m, n + j, lo[j]);
       }
-      if (n + 4u + j < N) {
-        mm_store(b, m, n + 4u + j, hi[j]);
+      if (n + 64u + j < N) {
+        mm_store(b, m, n + 64u + j, hi[j]);
       }
     }
   }
@@ -61,20 +64,31 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   var c7l = vec4<f32>(0.0);
   var c7h = vec4<f32>(0.0);
   let ktiles = (K + MMB_K - 1u) / MMB_K;
+  // the first step's values
+  var pa = vec4<f32>(mm_load_a(b, m0 + am, ak, M, K), mm_load_a(b, m0 + am + 32u, ak, M, K),
+                     mm_load_a(b, m0 + am + 64u, ak, M, K), mm_load_a(b, m0 + am + 96u, ak, M, K));
+  var pb = vec4<f32>(mm_load_b(b, bk, n0 + bn, K, N), mm_load_b(b, bk, n0 + bn + 1u, K, N),
+                     mm_load_b(b, bk, n0 + bn + 2u, K, N), mm_load_b(b, bk, n0 + bn + 3u, K, N));
   for (var kt = 0u; kt < ktiles; kt++) {
-    let k0 = kt * MMB_K;
     for (var r = 0u; r < 4u; r++) {
       let m = am + 32u * r;
-      mmb_as[ak * 32u + m / 4u][m % 4u] = mm_load_a(b, m0 + m, k0 + ak, M, K);
+      mmb_as[ak * 32u + m / 4u][m % 4u] = pa[r];
     }
-    mmb_bs[bk * 32u + bn / 4u] = vec4<f32>(mm_load_b(b, k0 + bk, n0 + bn, K, N), mm_load_b(b, k0 + bk, n0 + bn + 1u, K, N),
-                                         mm_load_b(b, k0 + bk, n0 + bn + 2u, K, N), mm_load_b(b, k0 + bk, n0 + bn + 3u, K, N));
+    mmb_bs[bk * 32u + bn / 4u] = pb;
     workgroupBarrier();
+    // the next step's loads are in flight while this one is multiplied
+    if (kt + 1u < ktiles) {
+      let k1 = (kt + 1u) * MMB_K;
+      pa = vec4<f32>(mm_load_a(b, m0 + am, k1 + ak, M, K), mm_load_a(b, m0 + am + 32u, k1 + ak, M, K),
+                     mm_load_a(b, m0 + am + 64u, k1 + ak, M, K), mm_load_a(b, m0 + am + 96u, k1 + ak, M, K));
+      pb = vec4<f32>(mm_load_b(b, k1 + bk, n0 + bn, K, N), mm_load_b(b, k1 + bk, n0 + bn + 1u, K, N),
+                     mm_load_b(b, k1 + bk, n0 + bn + 2u, K, N), mm_load_b(b, k1 + bk, n0 + bn + 3u, K, N));
+    }
     for (var kk = 0u; kk < MMB_K; kk++) {
-        let a0 = mmb_as[kk * 32u + lid.y * 2u];
-        let a1 = mmb_as[kk * 32u + lid.y * 2u + 1u];
-        let b0 = mmb_bs[kk * 32u + lid.x * 2u];
-        let b1 = mmb_bs[kk * 32u + lid.x * 2u + 1u];
+        let a0 = mmb_as[kk * 32u + lid.y];
+        let a1 = mmb_as[kk * 32u + 16u + lid.y];
+        let b0 = mmb_bs[kk * 32u + lid.x];
+        let b1 = mmb_bs[kk * 32u + 16u + lid.x];
         c0l += a0.x * b0;
         c0h += a0.x * b1;
         c1l += a0.y * b0;
@@ -94,14 +108,14 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
     }
     workgroupBarrier();
   }
-  let m = m0 + lid.y * 8u;
-  let n = n0 + lid.x * 8u;
+  let m = m0 + lid.y * 4u;
+  let n = n0 + lid.x * 4u;
   mmb_store8(b, m + 0u, n, c0l, c0h, M, N);
   mmb_store8(b, m + 1u, n, c1l, c1h, M, N);
   mmb_store8(b, m + 2u, n, c2l, c2h, M, N);
   mmb_store8(b, m + 3u, n, c3l, c3h, M, N);
-  mmb_store8(b, m + 4u, n, c4l, c4h, M, N);
-  mmb_store8(b, m + 5u, n, c5l, c5h, M, N);
-  mmb_store8(b, m + 6u, n, c6l, c6h, M, N);
-  mmb_store8(b, m + 7u, n, c7l, c7h, M, N);
+  mmb_store8(b, m + 64u, n, c4l, c4h, M, N);
+  mmb_store8(b, m + 65u, n, c5l, c5h, M, N);
+  mmb_store8(b, m + 66u, n, c6l, c6h, M, N);
+  mmb_store8(b, m + 67u, n, c7l, c7h, M, N);
 }
