@@ -21,7 +21,8 @@ fn mxb_nan() -> f32 {
 
 // Element k (0 or 1) of a word of two float16 values.
 fn mxb_dec_f16(w: u32, k: u32) -> f32 {
-  return unpack2x16float(w)[k];
+  // one conversion (of the wanted half) rather than both and a dynamic pick
+  return unpack2x16float(w >> (16u * k)).x;
 }
 
 fn mxb_dec_bf16(w: u32, k: u32) -> f32 {
