@@ -1,7 +1,6 @@
 // Batched matmul: 64x64 output tiles staged through workgroup memory in K steps of 16,
 // as vec4s (A by 4 rows, B by 4 columns); each of the 16x16 threads accumulates a 4x4
-// block in four vec4s; the next K step's values are loaded into registers while the
-// current one is multiplied. No private arrays: software drivers compile those very slowly.
+// block in four vec4s. No private arrays: software drivers compile those very slowly.
 // Edges load zeros, so any M, N, K works.
 // Hooks: alias MA; mm_a(b, m, k) -> MA, mm_b(b, k, n) -> MA, mm_store(b, m, n, v),
 // mm_m, mm_n, mm_k, mm_batch, mm_tiles_m, mm_tiles_n.
@@ -46,24 +45,15 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   var c2 = vec4<MA>(MA(0));
   var c3 = vec4<MA>(MA(0));
   let ktiles = (K + MM_K - 1u) / MM_K;
-  // the first step's values; later steps' are loaded while the previous one is multiplied
-  var pa = vec4<MA>(mm_load_a(b, m0 + l4, lk, M, K), mm_load_a(b, m0 + l4 + 1u, lk, M, K),
-                    mm_load_a(b, m0 + l4 + 2u, lk, M, K), mm_load_a(b, m0 + l4 + 3u, lk, M, K));
-  var pb = vec4<MA>(mm_load_b(b, lk, n0 + l4, K, N), mm_load_b(b, lk, n0 + l4 + 1u, K, N),
-                    mm_load_b(b, lk, n0 + l4 + 2u, K, N), mm_load_b(b, lk, n0 + l4 + 3u, K, N));
   for (var kt0 = 0u; kt0 < ktiles; kt0 += 32768u) {
     let kt1 = min(kt0 + 32768u, ktiles);
     for (var kt = kt0; kt < kt1; kt++) {
-      mm_as[li] = pa;
-      mm_bs[li] = pb;
+      let k = kt * MM_K + lk;
+      mm_as[li] = vec4<MA>(mm_load_a(b, m0 + l4, k, M, K), mm_load_a(b, m0 + l4 + 1u, k, M, K),
+                           mm_load_a(b, m0 + l4 + 2u, k, M, K), mm_load_a(b, m0 + l4 + 3u, k, M, K));
+      mm_bs[li] = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
+                           mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
       workgroupBarrier();
-      if (kt + 1u < ktiles) {
-        let k = (kt + 1u) * MM_K + lk;
-        pa = vec4<MA>(mm_load_a(b, m0 + l4, k, M, K), mm_load_a(b, m0 + l4 + 1u, k, M, K),
-                      mm_load_a(b, m0 + l4 + 2u, k, M, K), mm_load_a(b, m0 + l4 + 3u, k, M, K));
-        pb = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
-                      mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
-      }
       for (var kk = 0u; kk < MM_K; kk++) {
         let a = mm_as[kk * 16u + lid.y];
         let bv = mm_bs[kk * 16u + lid.x];
