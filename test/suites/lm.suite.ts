@@ -134,6 +134,13 @@ export const lmSuite = suite('lm', (t) => {
       const attn = model.model.layers[0].self_attn;
       assert(attn.qkv_proj !== undefined && attn.q_proj === undefined, 'q/k/v fused');
       assertClose(await model.forward(ids).tolist(), await before.tolist(), { rtol: 1e-4, atol: 1e-4, msg: quant ? '4-bit' : 'float' });
+      // decode steps through the fused layer (one rope over q and k): transformers' greedy ids
+      if (!quant) {
+        const { tokenizer } = await lm.loadModel(await source(ctx, 'llama'));
+        const ids8: number[] = [];
+        for await (const p of lm.streamGenerate(model, tokenizer, r.input_ids, { maxTokens: 8 })) ids8.push(p.token);
+        assertEqual(ids8, r.greedy24.slice(0, 8));
+      }
     }
   });
 

@@ -246,8 +246,9 @@ export class Attention extends nn.Module {
   override forward(x: MxArray, cache?: Cache): MxArray {
     const a = this._a, [B, L] = x.shape, qd = a.numHeads * a.headDim, kd = a.numKvHeads * a.headDim;
     let q: MxArray, k: MxArray, v: MxArray;
+    let qkv: MxArray | null = null;
     if (this.qkv_proj) {
-      const qkv = this.qkv_proj.forward(x);
+      qkv = this.qkv_proj.forward(x);
       q = mx.sliceAxes(qkv, [-1], [0], [qd]);
       k = mx.sliceAxes(qkv, [-1], [qd], [qd + kd]);
       v = mx.sliceAxes(qkv, [-1], [qd + kd], [qd + 2 * kd]);
@@ -277,8 +278,16 @@ export class Attention extends nn.Module {
     const step = L === 1 && cache instanceof KVCache ? stepInputs(offset, window) : null;
     if (spec) {
       const f = this.freqs(spec, offset + L);
-      q = applyRope(q, f.inv, step?.pos ?? offset, f.scale, a.ropeTraditional, f.periods);
-      k = applyRope(k, f.inv, step?.pos ?? offset, f.scale, a.ropeTraditional, f.periods);
+      const rope = (t: MxArray) => applyRope(t, f.inv, step?.pos ?? offset, f.scale, a.ropeTraditional, f.periods);
+      if (qkv && a.qkNorm === 'none') {
+        // q and k sit side by side in the fused projection: one rope over their heads
+        const qk = rope(mx.transpose(mx.reshape(mx.sliceAxes(qkv, [-1], [0], [qd + kd]), [B, L, a.numHeads + a.numKvHeads, a.headDim]), [0, 2, 1, 3]));
+        q = mx.sliceAxes(qk, [1], [0], [a.numHeads]);
+        k = mx.sliceAxes(qk, [1], [a.numHeads], [a.numHeads + a.numKvHeads]);
+      } else {
+        q = rope(q);
+        k = rope(k);
+      }
     }
     if (step) [k, v] = (cache as KVCache).updateAtPosition(k, v, step.pos);
     else if (cache) [k, v] = cache.updateAndFetch(k, v);
