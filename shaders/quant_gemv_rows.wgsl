@@ -1,16 +1,16 @@
 // Quantized matrix-vector products (decode) over packed weight rows: a workgroup of 256
-// threads computes QR_ROWS outputs; the QR_LANES threads of a row (fewer for short rows, so
-// each thread has up to QR_UNROLL 16-byte loads in flight) each take one pack of 32 values at
-// a time (one 16-byte load at 4 bits, two at 8), dequantize in registers and fold the
+// threads computes 8 outputs; the 32 threads of a row each take one pack of 32 values at a
+// time (one 16-byte load at 4 bits, two at 8), dequantize in registers and fold the 32
 // partial sums in workgroup memory. qm_rows() and qm_bits() are constants, so the loops over
 // rows unroll and the accumulators stay in registers.
-// Hooks: const QR_LANES, QR_ROWS: u32 (QR_LANES * QR_ROWS = 256); qm_rows() (M <= 8),
-// qm_cols() (N), qm_packs() (K / 32), qm_batch(), qm_bits() (4 or 8), qm_pack4(b, n, p, h) ->
-// vec4<u32> (16-byte half h of pack p of row n), qm_sb(b, n, p) -> (scale, bias) of the
-// pack's group, qm_val(code) -> f32, qm_x8(b, m, q) -> mat2x4<f32> (x values 8q..8q+7 of
-// row m), qm_store(b, m, n, v).
+// Hooks: qm_rows() (M <= 8), qm_cols() (N), qm_packs() (K / 32), qm_batch(), qm_bits()
+// (4 or 8), qm_pack4(b, n, p, h) -> vec4<u32> (16-byte half h of pack p of row n),
+// qm_sb(b, n, p) -> (scale, bias) of the pack's group, qm_val(code) -> f32,
+// qm_x8(b, m, q) -> mat2x4<f32> (x values 8q..8q+7 of row m), qm_store(b, m, n, v).
 
-const QR_UNROLL: u32 = 8u;
+const QR_LANES: u32 = 32u;
+const QR_ROWS: u32 = 8u;
+const QR_UNROLL: u32 = 4u;
 
 
 @compute @workgroup_size(256)
@@ -76,7 +76,7 @@ fn qmv_rows(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
       }
     }
   }
-  let sums = mxb_fold_lanes(lid.x, M, acc, QR_LANES);
+  let sums = mxb_fold32(lid.x, M, acc);
   if (live && lane == 0u) {
     for (var m = 0u; m < M; m++) {
       qm_store(b, m, n, sums[m]);

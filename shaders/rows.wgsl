@@ -19,23 +19,18 @@ fn mxb_fold_row(lid: u32, base: u32, tpr: u32, v: f32, take_max: bool) -> f32 {
   return r;
 }
 
-// Decode kernels: a 256-thread workgroup holds rows of 32 (or fewer) lanes, each lane with up
-// to 8 partial sums (one per matrix row m < M); lane 0 of each row gets the totals.
+// Decode kernels: a 256-thread workgroup holds 8 rows of 32 lanes, each lane with up to 8
+// partial sums (one per matrix row m < M); lane 0 of each row gets the totals.
 
 var<workgroup> mxb_rows: array<f32, 2048>;
 
 fn mxb_fold32(lid: u32, M: u32, acc: array<f32, 8>) -> array<f32, 8> {
-  return mxb_fold_lanes(lid, M, acc, 32u);
-}
-
-// mxb_fold32 for rows of `lanes` threads (a power of two up to 32).
-fn mxb_fold_lanes(lid: u32, M: u32, acc: array<f32, 8>, lanes: u32) -> array<f32, 8> {
-  let lane = lid % lanes;
+  let lane = lid % 32u;
   for (var m = 0u; m < M; m++) {
     mxb_rows[m * 256u + lid] = acc[m];
   }
   workgroupBarrier();
-  for (var s = lanes >> 1u; s > 0u; s >>= 1u) {
+  for (var s = 16u; s > 0u; s >>= 1u) {
     if (lane < s) {
       for (var m = 0u; m < M; m++) {
         mxb_rows[m * 256u + lid] += mxb_rows[m * 256u + lid + s];

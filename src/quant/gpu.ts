@@ -149,12 +149,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       const V = k.inputVec4(src);
       emitX8(k, g, x, 'qm_x8', M, K);
       k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${p.u32(a.q.bits / 4)} + h];`));
-      // lanes per row: enough 16-byte loads per lane (up to 8) to keep memory busy on short
-      // rows, 32 on long ones
-      const loads = (K / 32) * (a.q.bits / 4);
-      const lanes = Math.min(32, Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(loads / 8))))));
-      k.emit(`const QR_LANES: u32 = ${lanes}u;\nconst QR_ROWS: u32 = ${256 / lanes}u;`);
-      cx.push(k.build('quant_gemv_rows', 'qmv_rows', st.gpu!.buffer, grid(P * Math.ceil(N / (256 / lanes)), maxDim)));
+      cx.push(k.build('quant_gemv_rows', 'qmv_rows', st.gpu!.buffer, grid(P * Math.ceil(N / 8), maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);
     }
     // 2, 4 and 8 bits decode word by word without per-thread arrays

@@ -108,7 +108,7 @@ export const quantSuite = suite('quant', (t) => {
       [33, 45, 64, 6, 64, false, 'float32', [], []],
       [3, 50, 96, 2, 32, false, 'float16', [], []],
       [3, 64, 20, 4, 32, true, 'float32', [2], [2]],
-      // long rows: the row kernel's 8, 16 and 32 lanes per row (4-bit) and 32 (8-bit)
+      // long rows: several unrolled load batches per lane of the row kernel (4- and 8-bit)
       [1, 2048, 9, 4, 64, true, 'float32', [], []],
       [2, 4096, 5, 4, 64, true, 'float16', [], []],
       [1, 8192, 3, 4, 128, true, 'float32', [], []],
