@@ -154,18 +154,7 @@ export class ExprGen {
       return name;
     }
     const [sh, st] = collapse(a.shape, a.strides);
-    const lines: string[] = [];
-    const idx: string[] = [];
-    if (sh.length === 1) idx.push('i');
-    else if (sh.length > 1) {
-      lines.push('  var r = i;');
-      for (let d = sh.length - 1; d >= 1; d--) {
-        const S = this.k.p.u32(sh[d]);
-        lines.push(`  let i${d} = r % ${S};`, `  r = r / ${S};`);
-        idx[d] = `i${d}`;
-      }
-      idx[0] = 'r';
-    }
+    const { lines, idx } = this.indexLines(sh);
     lines.push(`  return ${this.readAt(a, this.offsetExpr(a, idx, st))};`);
     this.k.emit(`fn ${name}(i: u32) -> ${T} {\n${lines.join('\n')}\n}`);
     return name;
@@ -283,7 +272,7 @@ export class ExprGen {
     const lines: string[] = [];
     const idx: string[] = [];
     if (sh.length === 1) idx.push('i');
-    else {
+    else if (sh.length > 1) {
       lines.push('  var r = i;');
       for (let d = sh.length - 1; d >= 1; d--) {
         const S = this.k.p.u32(sh[d]);
