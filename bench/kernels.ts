@@ -115,6 +115,15 @@ for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, '
   rows.push({ bench: `matmul ${dt} ${N}^3`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
 }
 
+// ---- prefill-shaped products against weights stored as Linear holds them (W [N, K], x @ W^T)
+for (const [Mx, K, N] of !want('matmul') ? [] : big ? [[512, 2048, 8192], [512, 8192, 2048], [2048, 2048, 2048]] : [[64, 128, 256]]) {
+  const x = mx.random.normal([Mx, K]).astype(mx.float16), w = mx.random.normal([N, K]).astype(mx.float16);
+  await mx.eval(x, w);
+  const ms = await time(() => sync([mx.matmul(x, mx.transpose(w))]), big ? 10 : 3);
+  const gf = (2 * Mx * K * N) / (ms / 1e3) / 1e9;
+  rows.push({ bench: `matmul float16 x [${Mx}, ${K}] @ W^T (W [${N}, ${K}])`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
+}
+
 // ---- 4-bit GEMV (decode): x [1, K] times 16 distinct quantized [N, K] weights
 const REP = 16;
 for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[256, 512]]) {

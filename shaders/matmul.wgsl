@@ -2,7 +2,8 @@
 // as vec4s (A by 4 rows, B by 4 columns); each of the 16x16 threads accumulates a 4x4
 // block in four vec4s. No private arrays: software drivers compile those very slowly.
 // Edges load zeros, so any M, N, K works.
-// Hooks: alias MA; mm_a(b, m, k) -> MA, mm_b(b, k, n) -> MA, mm_store(b, m, n, v),
+// Hooks: alias MA; const MM_BT: bool (B's K axis is contiguous: tile loads run along K);
+// mm_a(b, m, k) -> MA, mm_b(b, k, n) -> MA, mm_store(b, m, n, v),
 // mm_m, mm_n, mm_k, mm_batch, mm_tiles_m, mm_tiles_n.
 
 const MM_T = 64u;
@@ -51,8 +52,17 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
       let k = kt * MM_K + lk;
       mm_as[li] = vec4<MA>(mm_load_a(b, m0 + l4, k, M, K), mm_load_a(b, m0 + l4 + 1u, k, M, K),
                            mm_load_a(b, m0 + l4 + 2u, k, M, K), mm_load_a(b, m0 + l4 + 3u, k, M, K));
-      mm_bs[li] = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
-                           mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
+      if (MM_BT) {
+        // K-contiguous B: this thread reads 4 consecutive k of column li / 4
+        let bn = li / 4u;
+        let bk = kt * MM_K + (li % 4u) * 4u;
+        for (var j = 0u; j < 4u; j++) {
+          mm_bs[((li % 4u) * 4u + j) * 16u + bn / 4u][bn % 4u] = mm_load_b(b, bk + j, n0 + bn, K, N);
+        }
+      } else {
+        mm_bs[li] = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
+                             mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
+      }
       workgroupBarrier();
       for (var kk = 0u; kk < MM_K; kk++) {
         let a = mm_as[kk * 16u + lid.y];

@@ -67,22 +67,42 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   // the first step's values
   var pa = vec4<f32>(mm_load_a(b, m0 + am, ak, M, K), mm_load_a(b, m0 + am + 32u, ak, M, K),
                      mm_load_a(b, m0 + am + 64u, ak, M, K), mm_load_a(b, m0 + am + 96u, ak, M, K));
-  var pb = vec4<f32>(mm_load_b(b, bk, n0 + bn, K, N), mm_load_b(b, bk, n0 + bn + 1u, K, N),
-                     mm_load_b(b, bk, n0 + bn + 2u, K, N), mm_load_b(b, bk, n0 + bn + 3u, K, N));
+  // K-contiguous B (MM_BT): 4 consecutive k (from 4 (li % 2)) of column li / 2 instead
+  let tn = li / 2u;
+  let tk = (li % 2u) * 4u;
+  var pb: vec4<f32>;
+  if (MM_BT) {
+    pb = vec4<f32>(mm_load_b(b, tk, n0 + tn, K, N), mm_load_b(b, tk + 1u, n0 + tn, K, N),
+                   mm_load_b(b, tk + 2u, n0 + tn, K, N), mm_load_b(b, tk + 3u, n0 + tn, K, N));
+  } else {
+    pb = vec4<f32>(mm_load_b(b, bk, n0 + bn, K, N), mm_load_b(b, bk, n0 + bn + 1u, K, N),
+                   mm_load_b(b, bk, n0 + bn + 2u, K, N), mm_load_b(b, bk, n0 + bn + 3u, K, N));
+  }
   for (var kt = 0u; kt < ktiles; kt++) {
     for (var r = 0u; r < 4u; r++) {
       let m = am + 32u * r;
       mmb_as[ak * 32u + m / 4u][m % 4u] = pa[r];
     }
-    mmb_bs[bk * 32u + bn / 4u] = pb;
+    if (MM_BT) {
+      for (var j = 0u; j < 4u; j++) {
+        mmb_bs[(tk + j) * 32u + tn / 4u][tn % 4u] = pb[j];
+      }
+    } else {
+      mmb_bs[bk * 32u + bn / 4u] = pb;
+    }
     workgroupBarrier();
     // the next step's loads are in flight while this one is multiplied
     if (kt + 1u < ktiles) {
       let k1 = (kt + 1u) * MMB_K;
       pa = vec4<f32>(mm_load_a(b, m0 + am, k1 + ak, M, K), mm_load_a(b, m0 + am + 32u, k1 + ak, M, K),
                      mm_load_a(b, m0 + am + 64u, k1 + ak, M, K), mm_load_a(b, m0 + am + 96u, k1 + ak, M, K));
-      pb = vec4<f32>(mm_load_b(b, k1 + bk, n0 + bn, K, N), mm_load_b(b, k1 + bk, n0 + bn + 1u, K, N),
-                     mm_load_b(b, k1 + bk, n0 + bn + 2u, K, N), mm_load_b(b, k1 + bk, n0 + bn + 3u, K, N));
+      if (MM_BT) {
+        pb = vec4<f32>(mm_load_b(b, k1 + tk, n0 + tn, K, N), mm_load_b(b, k1 + tk + 1u, n0 + tn, K, N),
+                       mm_load_b(b, k1 + tk + 2u, n0 + tn, K, N), mm_load_b(b, k1 + tk + 3u, n0 + tn, K, N));
+      } else {
+        pb = vec4<f32>(mm_load_b(b, k1 + bk, n0 + bn, K, N), mm_load_b(b, k1 + bk, n0 + bn + 1u, K, N),
+                       mm_load_b(b, k1 + bk, n0 + bn + 2u, K, N), mm_load_b(b, k1 + bk, n0 + bn + 3u, K, N));
+      }
     }
     for (var kk = 0u; kk < MMB_K; kk++) {
         let a0 = mmb_as[kk * 32u + lid.y];

@@ -83,6 +83,7 @@ export const CONV: ExternOp<ConvGeom> = {
     const pm = P.u32(M), pn = P.u32(Og), pk = P.u32(K), pcg = P.u32(Cg), pc = P.u32(C), pco = P.u32(Cout);
     const tm = Math.ceil(M / 64), tn = Math.ceil(Og / 64);
     k.emit(`alias MA = ${A};`);
+    k.emit('const MM_BT: bool = false;');
     for (const [name, v] of [['m', pm], ['n', pn], ['k', pk], ['batch', P.u32(G)], ['tiles_m', P.u32(tm)], ['tiles_n', P.u32(tn)]] as const) {
       k.emit(`fn mm_${name}() -> u32 {\n  return ${v};\n}`);
     }

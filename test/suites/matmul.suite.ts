@@ -42,14 +42,17 @@ export const matmulSuite = suite('matmul', (t) => {
     }
   });
 
-  test('large products (128x128 tiles): odd sizes, a batch, an epilogue, against the CPU', async () => {
+  test('large products (128x128 tiles): odd sizes, a batch, an epilogue, B stored as W^T, against the CPU', async () => {
     const k = (s: number) => mx.random.key(s);
     const c = { stream: mx.cpu };
-    for (const [B, M, K, N] of [[1, 130, 77, 259], [2, 128, 40, 131], [1, 1700, 33, 1800]]) {
+    // the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
+    for (const [B, M, K, N, t] of [[1, 130, 77, 259, 0], [2, 128, 40, 131, 0], [1, 1700, 33, 1800, 0], [1, 1700, 33, 1800, 1], [2, 130, 50, 260, 1]]) {
       const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) });
-      const w = mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) });
+      const w0 = t ? mx.random.normal([N, K], mx.float32, 0, 1, { key: k(N) }) : mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) });
       const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) });
-      await mx.eval(a, w, bias);
+      await mx.eval(a, w0, bias);
+      // a lazy transpose of a stored array: the kernel reads it in place
+      const w = t ? mx.transpose(w0) : w0;
       const y = mx.tanh(mx.add(mx.matmul(a, w), bias));
       assertClose(await nums(y), await nums(mx.tanh(mx.add(mx.matmul(a, w, c), bias, c), c)), { rtol: 1e-4, atol: 1e-4, msg: `${B}x${M}x${K}x${N}` });
     }

@@ -41,6 +41,11 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const T = big ? 128 : 64;
   const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
   k.emit(`alias MA = ${A};`);
+  // B stored with K contiguous (B = W^T, how Linear layers hold weights): tile loads run
+  // along K, so neighbouring threads read neighbouring bytes
+  const ba = g.accessOf(b);
+  const bt = ba.src.kind === 'buf' && K > 1 && N > 1 && ba.strides[nd - 2] === 1;
+  k.emit(`const MM_BT: bool = ${bt};`);
   const consts: [string, string][] = [['m', pm], ['n', pn], ['k', pk], ['batch', P.u32(batch)], ['tiles_m', P.u32(tm)], ['tiles_n', P.u32(tn)]];
   for (const [name, v] of consts) k.emit(`fn mm_${name}() -> u32 {\n  return ${v};\n}`);
   const fa = g.fnOf(a), fb = g.fnOf(b);
