@@ -52,15 +52,9 @@ export class KernelBuilder {
     if (!g) throw new Error('internal: GPU input has no buffer');
     if (!this.f16 || g.buffer.size % 8 !== 0) return null;
     const have = this.halfQuads.get(g.buffer);
-    if (have) return have;
-    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer) || this.quadOnly.has(g.buffer)) return null;
+    if (have || this.bound(g.buffer)) return have ?? null;
     this.enableF16();
-    const k = this.inputs.length;
-    this.inputs.push(g.buffer);
-    const name = `bh${k}`;
-    this.halfQuads.set(g.buffer, name);
-    this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<f16>>;`);
-    return name;
+    return this.bindAs(g.buffer, 'vec4<f16>', this.halfQuads);
   }
   private halfQuads = new Map<GPUBuffer, string>();
 
@@ -109,15 +103,22 @@ export class KernelBuilder {
   inputVec4(s: Storage): string {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
-    let name = this.vec4Names.get(g.buffer);
-    if (!name) {
-      const k = this.inputs.length;
-      this.inputs.push(g.buffer);
-      name = `bq${k}`;
-      this.vec4Names.set(g.buffer, name);
-      this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<u32>>;`);
-    }
+    return this.vec4Names.get(g.buffer) ?? this.bindAs(g.buffer, 'vec4<u32>', this.vec4Names);
+  }
+
+  /** A new read-only binding of `buffer` as array<T>, recorded in `names`. */
+  private bindAs(buffer: GPUBuffer, T: string, names: Map<GPUBuffer, string>): string {
+    const k = this.inputs.length;
+    this.inputs.push(buffer);
+    const name = `b${T.includes('f16') ? 'h' : 'q'}${k}`;
+    names.set(buffer, name);
+    this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<${T}>;`);
     return name;
+  }
+
+  /** Whether a buffer is bound already (in any form). */
+  private bound(b: GPUBuffer): boolean {
+    return this.loaders.has(b) || this.vec4Names.has(b) || this.quadOnly.has(b) || this.halfQuads.has(b);
   }
   private vec4Names = new Map<GPUBuffer, string>();
   private quadOnly = new Map<GPUBuffer, string>();
@@ -130,21 +131,14 @@ export class KernelBuilder {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
     if (g.buffer.size % 16 !== 0) return null;
-    const have = this.quadOnly.get(g.buffer);
-    if (have) return have;
-    if (this.loaders.has(g.buffer) || this.vec4Names.has(g.buffer) || this.halfQuads.has(g.buffer)) return null;
-    const k = this.inputs.length;
-    this.inputs.push(g.buffer);
-    const name = `bq${k}`;
-    this.quadOnly.set(g.buffer, name);
-    this.emit(`@group(0) @binding(${k + 2}) var<storage, read> ${name}: array<vec4<u32>>;`);
-    return name;
+    return this.quadOnly.get(g.buffer) ?? (this.bound(g.buffer) ? null : this.bindAs(g.buffer, 'vec4<u32>', this.quadOnly));
   }
 
   /** Finishes the kernel: WGSL = generated hooks + template `template` (+ library). */
-  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], atomicOut: boolean | 'vec4' | 'vec4f16' = false): Dispatch {
-    const T = atomicOut === 'vec4' ? 'vec4<u32>' : atomicOut === 'vec4f16' ? 'vec4<f16>' : atomicOut ? 'atomic<u32>' : 'u32';
-    if (atomicOut === 'vec4f16') this.enableF16();
+  /** `out` is the output's element type: u32 words, `true` for atomic<u32>, or vec4s. */
+  build(template: string, entry: string, output: GPUBuffer, groups: [number, number], out: boolean | 'vec4' | 'vec4f16' = false): Dispatch {
+    const T = out === 'vec4' ? 'vec4<u32>' : out === 'vec4f16' ? 'vec4<f16>' : out ? 'atomic<u32>' : 'u32';
+    if (out === 'vec4f16') this.enableF16();
     const outDecl = `@group(0) @binding(1) var<storage, read_write> out: array<${T}>;`;
     const code = assemble([this.p.decl(), outDecl, ...this.decls].join('\n\n'), template);
     return { label: this.label, code, entry, params: this.p.bytes(), output, inputs: [...this.inputs], groups };
