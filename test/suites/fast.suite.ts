@@ -1,7 +1,7 @@
 // mx.fast: each op against its composite definition (forward and gradients), NumPy
 // fixtures for rope and attention, and user WGSL kernels.
 import { suite } from '../harness/suite.ts';
-import { assertClose, assertThrows } from '../harness/assert.ts';
+import { assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, type MxArray } from './common.ts';
 import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
@@ -186,4 +186,19 @@ export const fastSuite = suite('fast', (t) => {
     const w = rnd([1, 1, 2, 260], 95), kv = rnd([1, 1, 3, 260], 96);
     await pairs([[mx.fast.scaledDotProductAttention(w, kv, kv, { mask: 'causal' }), sdpaComposite(w, kv, kv, 1 / Math.sqrt(260), 'causal', null), 'D=260']]);
   });
+
+  test('scaledDotProductAttention prefill on an adapter with 16 KB of workgroup memory uses the composite', async () => {
+    const ctx = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
+    const limits = ctx.limits as { maxComputeWorkgroupStorageSize: number };
+    const was = limits.maxComputeWorkgroupStorageSize;
+    limits.maxComputeWorkgroupStorageSize = 16384;
+    try {
+      const q = rnd([1, 2, 9, 8], 97), k = rnd([1, 2, 12, 8], 98);
+      const y = mx.fast.scaledDotProductAttention(q, k, k, { mask: 'causal' });
+      assertEqual(y._node!.prim === 'extern', false, 'built from the composite, not the flash kernel');
+      await pairs([[y, sdpaComposite(q, k, k, 1 / Math.sqrt(8), 'causal', null), '16 KB']]);
+    } finally {
+      limits.maxComputeWorkgroupStorageSize = was;
+    }
+  }, GPU_ONLY);
 });
