@@ -26,15 +26,13 @@ fn mm_store4(b: u32, m: u32, n: u32, v: vec4<MA>, M: u32, N: u32) {
 @compute @workgroup_size(16, 16)
 fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
                @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = wid.y * nwg.x + wid.x;
-  let tiles_n = mm_tiles_n();
-  let per_batch = mm_tiles_m() * tiles_n;
-  if (g >= mm_batch() * per_batch) {
+  let tile = mm_tile(wid.y * nwg.x + wid.x, MM_T);
+  if (tile.x >= mm_batch()) {
     return;
   }
-  let b = g / per_batch;
-  let m0 = ((g % per_batch) / tiles_n) * MM_T;
-  let n0 = (g % tiles_n) * MM_T;
+  let b = tile.x;
+  let m0 = tile.y;
+  let n0 = tile.z;
   let M = mm_m();
   let N = mm_n();
   let K = mm_k();

@@ -29,15 +29,13 @@ fn mmb_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u
 @compute @workgroup_size(16, 16)
 fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
               @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = wid.y * nwg.x + wid.x;
-  let tiles_n = mm_tiles_n();
-  let per_batch = mm_tiles_m() * tiles_n;
-  if (g >= mm_batch() * per_batch) {
+  let tile = mm_tile(wid.y * nwg.x + wid.x, MMB_T);
+  if (tile.x >= mm_batch()) {
     return;
   }
-  let b = g / per_batch;
-  let m0 = ((g % per_batch) / tiles_n) * MMB_T;
-  let n0 = (g % tiles_n) * MMB_T;
+  let b = tile.x;
+  let m0 = tile.y;
+  let n0 = tile.z;
   let M = mm_m();
   let N = mm_n();
   let K = mm_k();

@@ -98,6 +98,11 @@ export class BufferPool {
     return false;
   }
 
+  /** A storage buffer outside the pool, for a recorded plan to own (destroyed with the plan). */
+  createOwned(size: number, label: string): GPUBuffer {
+    return this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+  }
+
   /** A storage buffer of at least `nbytes` (16 minimum; rounded to a size class). */
   alloc(nbytes: number, label = 'mx'): GpuAlloc {
     const want = Math.max(16, Math.ceil(nbytes / 4) * 4);

@@ -227,7 +227,8 @@ export function writesInPlace(plan: Plan, slot: number): boolean {
 
 /** Host data a replay writes straight into a stand-in (a small input not on the GPU yet). */
 export interface HostInput {
-  bytes: number;
+  /** Bytes of its stand-in (a pool size class, so vec4 bindings fit). */
+  size: number;
   write(dst: GPUBuffer): void;
 }
 
@@ -237,20 +238,20 @@ export interface HostInput {
  * written into its stand-in (no pooled buffer, no upload).
  */
 export function stableBuffers(
-  device: GPUDevice, cache: PlanCache, plan: Plan, ext: (GPUBuffer | HostInput)[], outs: GPUBuffer[],
+  pool: { plans: PlanCache; createOwned(size: number, label: string): GPUBuffer }, plan: Plan, ext: (GPUBuffer | HostInput)[], outs: GPUBuffer[],
 ): { ext: GPUBuffer[]; outs: GPUBuffer[]; before: Copy[]; after: Copy[] } {
   const v = volatileOf(plan);
   const before: Copy[] = [], after: Copy[] = [];
-  const standIn = (i: number, shadows: Map<number, GPUBuffer>, size: number, usage: number): GPUBuffer => {
+  const standIn = (i: number, shadows: Map<number, GPUBuffer>, size: number): GPUBuffer => {
     let sh = shadows.get(i);
     if (sh && sh.size !== size) {
       shadows.delete(i);
       sh = undefined;
     }
     if (!sh) {
-      sh = device.createBuffer({ size, usage, label: 'mx replay stand-in' });
+      sh = pool.createOwned(size, 'mx replay stand-in');
       plan.owned.push(sh);
-      cache.grow(plan, size);
+      pool.plans.grow(plan, size);
       shadows.set(i, sh);
     }
     return sh;
@@ -259,17 +260,15 @@ export function stableBuffers(
     const volatile = shadows.has(i) || (!fixed && seen[i] !== undefined && seen[i] !== b);
     seen[i] = b;
     if (!volatile || fixed || b.size > SHADOW_MAX) return b;
-    const sh = standIn(i, shadows, b.size, b.usage);
+    const sh = standIn(i, shadows, b.size);
     copies.push(into ? [b, sh, b.size] : [sh, b, b.size]);
     return sh;
   };
   return {
     ext: ext.map((b, i) => {
       if (!isHost(b)) return pick(b, i, v.ext, v.shadowExt, v.takes.has(i), before, true);
-      const h = b;
-      // whole 256-byte blocks, as pooled buffers are (vec4 bindings need 16-byte multiples)
-      const sh = standIn(i, v.shadowExt, Math.max(256, Math.ceil(h.bytes / 256) * 256), STAND_IN_USAGE);
-      h.write(sh);
+      const sh = standIn(i, v.shadowExt, b.size);
+      b.write(sh);
       v.ext[i] = sh;
       return sh;
     }),
@@ -278,7 +277,6 @@ export function stableBuffers(
     after,
   };
 }
-const STAND_IN_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const isHost = (b: GPUBuffer | HostInput): b is HostInput => typeof (b as HostInput).write === 'function';
 
 /** Recorded plans by signature, with the structures seen once (recorded when seen again). */

@@ -13,6 +13,7 @@ import { planSegment } from './fuse.ts';
 import { upload, writeHost } from './io.ts';
 import { KernelBuilder, type Dispatch } from './kernel.ts';
 import { perWord } from './layout.ts';
+import { sizeClass } from './pool.ts';
 import { buildNode, packKernel } from './kernels/build.ts';
 import { instantiate, objId, record, signature, stableBuffers, writesInPlace, type Copy, type HostInput, type Plan, type Signature } from './replay.ts';
 
@@ -165,7 +166,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   if (sig && ctx.pool.plans.repeat(sig.key)) {
     const made: GPUBuffer[] = [];
     const makeBuffer = (size: number) => {
-      const b = ctx.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'mx replay temp' });
+      const b = ctx.pool.createOwned(size, 'mx replay temp');
       made.push(b);
       return b;
     };
@@ -187,7 +188,7 @@ async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: M
   const srcs = ext.map((r, slot): GPUBuffer | HostInput => {
     const s = r.storage;
     if (s.gpu) return s.gpu.buffer;
-    if (s.cpu && s.nbytes <= 4096 && !writesInPlace(plan, slot)) return { bytes: s.nbytes, write: (dst) => writeHost(ctx.device, dst, s.cpu!) };
+    if (s.cpu && s.nbytes <= 4096 && !writesInPlace(plan, slot)) return { size: sizeClass(s.nbytes), write: (dst) => writeHost(ctx.device, dst, s.cpu!) };
     upload(ctx, s);
     return s.gpu!.buffer;
   });
@@ -198,7 +199,7 @@ async function replayPlan(ctx: GpuContext, plan: Plan, ext: Realized[], nodes: M
     return st;
   });
   try {
-    const bufs = stableBuffers(ctx.device, ctx.pool.plans, plan, srcs, outs.map((s) => s.gpu!.buffer));
+    const bufs = stableBuffers(ctx.pool, plan, srcs, outs.map((s) => s.gpu!.buffer));
     const ds = instantiate(plan, bufs.ext, bufs.outs);
     await submitReplay(ctx, plan, ds, nodes, opts.wait, bufs.before, bufs.after);
   } catch (e) {
@@ -293,6 +294,7 @@ interface PlanGpu {
 const planGpu = new WeakMap<Plan, PlanGpu>();
 
 const buffersOf = (d: Dispatch): GPUBuffer[] => [d.output, ...d.inputs, ...(d.extraOutputs ?? [])];
+const outputCount = (d: Dispatch): number => 1 + (d.extraOutputs?.length ?? 0);
 
 /**
  * Encodes a replayed plan: its parameters never change, so they sit in a buffer of the plan's
@@ -303,7 +305,7 @@ async function submitReplay(ctx: GpuContext, plan: Plan, ds: Dispatch[], nodes: 
   const dev = ctx.device;
   let pg = planGpu.get(plan);
   if (!pg) {
-    const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, 1 + (d.extraOutputs?.length ?? 0))));
+    const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, outputCount(d))));
     const { prm, stride, bindSize } = packParams(ctx, ds);
     const ubuf = dev.createBuffer({ size: Math.ceil(prm.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'mx replay params' });
     dev.queue.writeBuffer(ubuf, 0, prm);
@@ -358,8 +360,7 @@ async function settle(ctx: GpuContext, errors: Promise<string | null>, ds: Dispa
 
 async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[], wait: boolean): Promise<void> {
   if (ds.length === 0) return;
-  const outs = (d: Dispatch) => 1 + (d.extraOutputs?.length ?? 0);
-  const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, outs(d))));
+  const pipes = await Promise.all(ds.map((d) => ctx.pipelines.get(d.code, d.entry, d.label, d.inputs.length, outputCount(d))));
   ctx.check(() => `running ${describe(nodes)}`);
   const dev = ctx.device;
   // all parameters in one uniform buffer; every block is bound at the largest size, as
@@ -377,7 +378,7 @@ async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[
       pass?.end();
       pass = enc.beginComputePass({ label: d.label, timestampWrites: { querySet: timing.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
     }
-    const bg = bindGroup(ctx, d, ubuf, i * stride, bindSize, outs(d));
+    const bg = bindGroup(ctx, d, ubuf, i * stride, bindSize);
     pass!.setPipeline(pipes[i]);
     pass!.setBindGroup(0, bg);
     pass!.dispatchWorkgroups(d.groups[0], d.groups[1]);
@@ -420,17 +421,16 @@ function timestamps(dev: GPUDevice, n: number): { set: GPUQuerySet; resolve(enc:
 // Bind groups are cached by the buffers they name: a decode step re-runs the same kernels
 // over the same pooled buffers, and creating hundreds of bind groups per step dominated the
 // encoding time. The cache is dropped whenever the pool destroys a buffer.
-const idOf = objId;
 const groups = new WeakMap<GpuContext, { generation: number; map: Map<string, GPUBindGroup> }>();
 const GROUPS_MAX = 16384;
 
-function bindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: number, size: number, outs: number): GPUBindGroup {
+function bindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: number, size: number): GPUBindGroup {
   let c = groups.get(ctx);
   const gen = ctx.pool.generation;
   if (!c || c.generation !== gen || c.map.size >= GROUPS_MAX) groups.set(ctx, (c = { generation: gen, map: new Map() }));
-  let key = `${d.inputs.length}/${outs}|${idOf(ubuf)}:${offset}:${size}|${idOf(d.output)}`;
-  for (const b of d.inputs) key += `,${idOf(b)}`;
-  for (const b of d.extraOutputs ?? []) key += `;${idOf(b)}`;
+  let key = `${d.inputs.length}/${outputCount(d)}|${objId(ubuf)}:${offset}:${size}|${objId(d.output)}`;
+  for (const b of d.inputs) key += `,${objId(b)}`;
+  for (const b of d.extraOutputs ?? []) key += `;${objId(b)}`;
   let bg = c.map.get(key);
   if (!bg) {
     bg = makeBindGroup(ctx, d, ubuf, offset, size);
@@ -446,5 +446,5 @@ function makeBindGroup(ctx: GpuContext, d: Dispatch, ubuf: GPUBuffer, offset: nu
     ...d.inputs.map((b, j) => ({ binding: j + 2, resource: { buffer: b } })),
     ...(d.extraOutputs ?? []).map((b, j) => ({ binding: d.inputs.length + j + 2, resource: { buffer: b } })),
   ];
-  return ctx.device.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, 1 + (d.extraOutputs?.length ?? 0)).group, entries, label: d.label });
+  return ctx.device.createBindGroup({ layout: ctx.pipelines.layout(d.inputs.length, outputCount(d)).group, entries, label: d.label });
 }
