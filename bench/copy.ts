@@ -59,3 +59,54 @@ export async function copyBandwidth(device: GPUDevice, bytes: number, reps: numb
   probe.destroy();
   return { gbs: (2 * bytes * k) / (ms / 1e3) / 1e9, bytes };
 }
+
+/**
+ * GPU time (timestamps) of `count` vec4 copies of `bytes` each between distinct buffers, back to
+ * back in one pass: what streaming that many bytes costs where each kernel reads its own
+ * buffer (null where the adapter has no timestamp-query).
+ */
+export async function copyStreamGpu(device: GPUDevice, bytes: number, count: number, reps = 5): Promise<{ us: number; gbs: number } | null> {
+  if (!device.features.has('timestamp-query')) return null;
+  const usage = GPUBufferUsage.STORAGE;
+  const bufs = Array.from({ length: 2 * count }, () => device.createBuffer({ size: bytes, usage }));
+  const module = device.createShaderModule({
+    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
+@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let i = g.x + g.y * n.x * 256u;
+  if (i < arrayLength(&src)) { dst[i] = src[i]; }
+}`,
+  });
+  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bgs = Array.from({ length: count }, (_, i) => device.createBindGroup({
+    layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: bufs[2 * i] } }, { binding: 1, resource: { buffer: bufs[2 * i + 1] } }],
+  }));
+  const groups = Math.ceil(bytes / 16 / 256);
+  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const set = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const res = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const out = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const ts: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    const enc = device.createCommandEncoder();
+    const p = enc.beginComputePass({ timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+    p.setPipeline(pipe);
+    for (const bg of bgs) {
+      p.setBindGroup(0, bg);
+      p.dispatchWorkgroups(gx, gy);
+    }
+    p.end();
+    enc.resolveQuerySet(set, 0, 2, res, 0);
+    enc.copyBufferToBuffer(res, 0, out, 0, 16);
+    device.queue.submit([enc.finish()]);
+    await out.mapAsync(GPUMapMode.READ);
+    const t = new BigUint64Array(out.getMappedRange().slice(0));
+    out.unmap();
+    if (r > 0) ts.push(Number(t[1] - t[0]) / 1e3 / count);
+  }
+  for (const b of [...bufs, res, out]) b.destroy();
+  set.destroy();
+  ts.sort((a, b) => a - b);
+  const us = ts[ts.length >> 1];
+  return { us, gbs: (2 * bytes) / us / 1e3 };
+}

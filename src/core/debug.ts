@@ -5,11 +5,13 @@ export interface DebugOptions {
   logKernels?: boolean;
   /** Measure each kernel's GPU time with timestamp queries (when the adapter has them). */
   timeKernels?: boolean;
+  /** Measure each evaluation's compute pass as a whole (dispatches back to back, as they run). */
+  timeRuns?: boolean;
   /** Where logs go (console.log by default). */
   log?: (msg: string) => void;
 }
 
-export const debugState: Required<DebugOptions> = { logKernels: false, timeKernels: false, log: (m) => console.log(m) };
+export const debugState: Required<DebugOptions> = { logKernels: false, timeKernels: false, timeRuns: false, log: (m) => console.log(m) };
 
 /**
  * Turns kernel logging/timing on or off.

@@ -113,6 +113,11 @@ export const quantSuite = suite('quant', (t) => {
       [2, 4096, 5, 4, 64, true, 'float16', [], []],
       [1, 8192, 3, 4, 128, true, 'float32', [], []],
       [1, 4096, 3, 8, 64, true, 'float32', [], []],
+      // one x row at 4 bits (4 weight rows per workgroup): row counts not divisible by 4,
+      // fewer packs than threads, batched x and batched weights
+      [1, 64, 7, 4, 32, true, 'float32', [2], [2]],
+      [1, 96, 6, 4, 32, true, 'float16', [3], []],
+      [1, 4096, 17, 4, 128, true, 'bfloat16', [], []],
     ];
     const pairs = configs.map(([M, K, N, bits, gs, tr, dt, xb, wb], i) => {
       const w = normal([...wb, ...(tr ? [N, K] : [K, N])], 100 + i, dt);
@@ -129,6 +134,25 @@ export const quantSuite = suite('quant', (t) => {
       const tol = p.dt === 'float32' ? 1e-4 : 2e-2;
       assertClose(await nums(p.y), r, { rtol: tol, atol: tol * Math.max(1, maxAbs(r)), msg: p.name });
     }
+  });
+
+  test('one x row at 4 bits takes the 4-rows-per-workgroup GEMV kernel (a fused epilogue too)', async (ctx) => {
+    const w = normal([10, 256], 7);
+    const [wq, s, b] = quantized(w, 64, 4);
+    const x = normal([1, 256], 8), r = normal([1, 10], 9);
+    await mx.eval(wq, s, b, x, r);
+    const lines: string[] = [];
+    mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+    let y: MxArray;
+    try {
+      y = mx.add(mx.quantizedMatmul(x, wq, s, b, true, 64, 4), r);
+      await mx.eval(y);
+    } finally {
+      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].includes('quantizedMatmul.gemv4'), lines.join('; '));
+    const ref = mx.add(reference(x, wq, s, b, true, 64, 4), r);
+    assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4 });
   });
 
   test('mxfp4 quantizedMatmul (GEMV and tiled) and 1-D x', async () => {

@@ -56,6 +56,22 @@ export const surfaceSuite = suite('surface', (t) => {
     }
   });
 
+  test('setDebug({timeRuns}) reports one GPU time per evaluation, with its dispatch count', async (ctx) => {
+    const lines: string[] = [];
+    mx.setDebug({ timeRuns: true, log: (m) => lines.push(m) });
+    try {
+      const x = mx.arange(0, 5000, 1, mx.float32);
+      await mx.eval(mx.sum(mx.exp(x)), mx.max(mx.sin(x)));
+    } finally {
+      mx.setDebug({ timeRuns: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') {
+      const runs = lines.filter((l) => /^\[gpu time\] run: [\d.]+ us \((\d+) dispatches\)/.test(l));
+      const none = lines.some((l) => /no timestamp-query feature/.test(l));
+      assert((runs.length === 1 && Number(/\((\d+) dispatches/.exec(runs[0])![1]) >= 2) || none, lines.join('\n'));
+    }
+  });
+
   test('malformed files raise FormatError naming the format', async () => {
     await assertRejects(() => mx.loadNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])), /npy/);
     let err: unknown = null;

@@ -104,7 +104,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   ctx.check(() => `running ${describe(nodes)}`);
   // a structure seen before runs its recorded dispatches (replay.ts); logging needs codegen
   const ext = (x: MxArray) => realizedOf(x, env);
-  const sig = debugState.logKernels || debugState.timeKernels ? null : signature(nodes, needed, ext);
+  const sig = debugState.logKernels || debugState.timeKernels || debugState.timeRuns ? null : signature(nodes, needed, ext);
   const recorded = sig ? ctx.pool.plans.get(sig.key) : undefined;
   lastRun = sig ? { sig, nodes } : null;
   if (sig && recorded) return replaySegment(ctx, recorded, sig, nodes, env, opts);
@@ -237,7 +237,7 @@ let pending: { sorted: MxArray[]; pre: Signature } | null = null;
  * was linked to a recorded segment runs that segment's plan directly.
  */
 export async function replayGraph(sorted: MxArray[], outs: MxArray[], opts: RunOptions): Promise<Map<MxArray, Realized> | null> {
-  if (debugState.logKernels || debugState.timeKernels) return null;
+  if (debugState.logKernels || debugState.timeKernels || debugState.timeRuns) return null;
   const ctx = await getContext();
   const pre = signature(sorted, new Set(outs), (x) => x._data!);
   const link = pre && ctx.pool.plans.linkOf(pre.key);
@@ -263,7 +263,7 @@ export function linkGraph(sorted: MxArray[], outs: MxArray[], alias: Map<MxArray
   const pre = pending?.sorted === sorted ? pending.pre : null;
   lastRun = null;
   pending = null;
-  if (!ctx || !run || !pre || debugState.logKernels || debugState.timeKernels) return;
+  if (!ctx || !run || !pre || debugState.logKernels || debugState.timeKernels || debugState.timeRuns) return;
   const plan = ctx.pool.plans.peek(run.sig.key);
   if (!plan || ctx.pool.plans.linkOf(pre.key)) return;
   const extMap = run.sig.ext.map((x) => pre.ext.indexOf(x));
@@ -370,9 +370,12 @@ async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[
   const ubuf = ctx.pool.takeUniform(prm.byteLength);
   dev.queue.writeBuffer(ubuf, 0, prm);
   const enc = dev.createCommandEncoder({ label: 'mx run' });
-  // with setDebug({timeKernels}) each dispatch gets its own pass with timestamps
+  // with setDebug({timeKernels}) each dispatch gets its own pass with timestamps; with
+  // timeRuns the one pass does
   const timing = debugState.timeKernels && ctx.features.timestampQuery ? timestamps(dev, ds.length) : null;
-  let pass: GPUComputePassEncoder | null = timing ? null : enc.beginComputePass({ label: 'mx run' });
+  const whole = !timing && debugState.timeRuns && ctx.features.timestampQuery ? timestamps(dev, 1) : null;
+  let pass: GPUComputePassEncoder | null = timing ? null
+    : enc.beginComputePass({ label: 'mx run', timestampWrites: whole ? { querySet: whole.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined });
   ds.forEach((d, i) => {
     if (timing) {
       pass?.end();
@@ -384,12 +387,15 @@ async function submitDispatches(ctx: GpuContext, ds: Dispatch[], nodes: MxArray[
     pass!.dispatchWorkgroups(d.groups[0], d.groups[1]);
   });
   pass?.end();
-  if (timing) timing.resolve(enc);
+  (timing ?? whole)?.resolve(enc);
   dev.queue.submit([enc.finish()]);
   if (timing) {
     const ns = await timing.read();
     ds.forEach((d, i) => debugState.log(`[gpu time] ${d.label}: ${(Number(ns[2 * i + 1] - ns[2 * i]) / 1e3).toFixed(1)} us (${d.groups[0]}x${d.groups[1]} workgroups)`));
-  } else if (debugState.timeKernels) debugState.log('[gpu time] this adapter has no timestamp-query feature; kernels are not timed');
+  } else if (whole) {
+    const ns = await whole.read();
+    debugState.log(`[gpu time] run: ${(Number(ns[1] - ns[0]) / 1e3).toFixed(1)} us (${ds.length} dispatches)`);
+  } else if (debugState.timeKernels || debugState.timeRuns) debugState.log('[gpu time] this adapter has no timestamp-query feature; kernels are not timed');
   const errors = close();
   ctx.pool.putUniform(ubuf);
   await settle(ctx, errors, ds, nodes, wait);

@@ -4,6 +4,7 @@ import type { MxArray, Realized } from '../../../core/array.ts';
 import { contiguousStrides, isContiguous, sizeOf } from '../../../core/shape.ts';
 import type { BuildCtx } from '../segment.ts';
 import { grid } from '../kernel.ts';
+import { shader } from '../wgsl.ts';
 import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
 import type { KernelBuilder } from '../kernel.ts';
 import type { Storage } from '../../../core/memory.ts';
@@ -120,7 +121,20 @@ function gemvRowsNode(
   const st = storeExpr(k, g, n, root, 'f32', 'v', 'i');
   k.emit(`fn gt_store(b: u32, m: u32, n: u32, v: f32) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
   if (root) k.label = g.label('matmul.gemv');
-  cx.push(k.build('gemv_t', 'gemvt_main', out.gpu!.buffer, grid(batch * Math.ceil(N / 8), cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (M === 1) {
+    // one row of x: 4 weight rows per workgroup share each x load (shaders/gemv4.wgsl)
+    const Q = K / 8;
+    k.label = k.label.replace('matmul.gemv', 'matmul.gemv4');
+    k.emit(`const F4_T: u32 = ${Q >= 256 ? 128 : Q >= 64 ? 64 : 32}u;`);
+    k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));
+    k.emit('fn gv_n() -> u32 {\n  return gt_n();\n}\nfn gv_chunks() -> u32 {\n  return gt_chunks();\n}\nfn gv_batch() -> u32 {\n  return gt_batch();\n}');
+    k.emit('fn gv_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  return gt_w8(b, n, q);\n}\nfn gv_x8(b: u32, q: u32) -> mat2x4<f32> {\n  return gt_x8(b, 0u, q);\n}');
+    k.emit('fn gv_store(b: u32, n: u32, v: f32) {\n  gt_store(b, 0u, n, v);\n}');
+    cx.push(k.build('gemv4', 'gemv4', out.gpu!.buffer, grid(batch * Math.ceil(N / 4), maxDim)));
+    return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
+  }
+  cx.push(k.build('gemv_t', 'gemvt_main', out.gpu!.buffer, grid(batch * Math.ceil(N / 8), maxDim)));
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
 

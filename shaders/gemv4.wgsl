@@ -1,0 +1,53 @@
+// Decode GEMV against float weight rows W [N, K] and one row of x: a workgroup of F4_T threads
+// computes 4 outputs. Each thread takes 8 values (16 bytes at f16/bf16) of all 4 rows at a
+// time, so each x load serves four rows; the sums fold across the workgroup with fold4_sum
+// (fold4.wgsl or fold4_sg.wgsl).
+// Hooks: const F4_T, gv_n(), gv_chunks() (K / 8), gv_batch(), gv_w8(b, n, q) and
+// gv_x8(b, q) -> mat2x4<f32> (8 consecutive values along K), gv_store(b, n, v: f32).
+
+@compute @workgroup_size(F4_T)
+fn gemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+         @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let N = gv_n();
+  let blocks = (N + 3u) / 4u;
+  let b = g / blocks;
+  let n0 = (g % blocks) * 4u;
+  // rows past the end read the last row again and are not stored
+  let n1 = min(n0 + 1u, N - 1u);
+  let n2 = min(n0 + 2u, N - 1u);
+  let n3 = min(n0 + 3u, N - 1u);
+  let live = b < gv_batch();
+  var d0 = vec4<f32>(0.0);
+  var d1 = vec4<f32>(0.0);
+  var d2 = vec4<f32>(0.0);
+  var d3 = vec4<f32>(0.0);
+  if (live) {
+    let Q = gv_chunks();
+    for (var q = lid.x; q < Q; q += F4_T) {
+      let w0 = gv_w8(b, n0, q);
+      let w1 = gv_w8(b, n1, q);
+      let w2 = gv_w8(b, n2, q);
+      let w3 = gv_w8(b, n3, q);
+      let x = gv_x8(b, q);
+      d0 = fma(w0[1], x[1], fma(w0[0], x[0], d0));
+      d1 = fma(w1[1], x[1], fma(w1[0], x[0], d1));
+      d2 = fma(w2[1], x[1], fma(w2[0], x[0], d2));
+      d3 = fma(w3[1], x[1], fma(w3[0], x[0], d3));
+    }
+  }
+  let one = vec4<f32>(1.0);
+  let t = fold4_sum(lid.x, vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one)));
+  if (live && lid.x == 0u) {
+    gv_store(b, n0, t.x);
+    if (n0 + 1u < N) {
+      gv_store(b, n0 + 1u, t.y);
+    }
+    if (n0 + 2u < N) {
+      gv_store(b, n0 + 2u, t.z);
+    }
+    if (n0 + 3u < N) {
+      gv_store(b, n0 + 3u, t.w);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Decode GEMV over 4-bit affine weights and one row of x: a workgroup of F4_T threads computes
+// 4 outputs. Each thread takes a pack of 32 values of all 4 rows at a time (one 16-byte load
+// per row), so each x load serves four rows. Codes are masked in place (w & 0xf0 is 16 q, up to
+// w & 0xf000) and x is prescaled by 1, 1/16, 1/256, 1/4096 instead of shifting every code.
+// Hooks: const F4_T (threads), qg_rows() (N), qg_packs() (K / 32), qg_batch(), qg_pack(b, n, p) ->
+// vec4<u32>, qg_sb(b, n, p) -> (scale, bias) of the pack's group, qg_x8(b, q) -> mat2x4<f32>
+// (x values 8q..8q+7), qg_store(b, n, v), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
+
+const QG_MASK = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
+const QG_PRE = vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625);
+
+// 8 codes of word w times 8 prescaled x values, into 4 running sums
+fn qg_word(w: u32, y0: vec4<f32>, y1: vec4<f32>, d: vec4<f32>) -> vec4<f32> {
+  let lo = vec4<f32>(vec4<u32>(w) & QG_MASK);
+  let hi = vec4<f32>(vec4<u32>(w >> 16u) & QG_MASK);
+  return fma(hi, y1, fma(lo, y0, d));
+}
+
+@compute @workgroup_size(F4_T)
+fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.y * nwg.x + wid.x;
+  let N = qg_rows();
+  let blocks = (N + 3u) / 4u;
+  let b = g / blocks;
+  let n0 = (g % blocks) * 4u;
+  // rows past the end read the last row again and are not stored
+  let n1 = min(n0 + 1u, N - 1u);
+  let n2 = min(n0 + 2u, N - 1u);
+  let n3 = min(n0 + 3u, N - 1u);
+  let live = b < qg_batch();
+  var acc = vec4<f32>(0.0);
+  if (live) {
+    let packs = qg_packs();
+    for (var p = lid.x; p < packs; p += F4_T) {
+      let w0 = qg_pack(b, n0, p);
+      let w1 = qg_pack(b, n1, p);
+      let w2 = qg_pack(b, n2, p);
+      let w3 = qg_pack(b, n3, p);
+      let s0 = qg_sb(b, n0, p);
+      let s1 = qg_sb(b, n1, p);
+      let s2 = qg_sb(b, n2, p);
+      let s3 = qg_sb(b, n3, p);
+      var d0 = vec4<f32>(0.0);
+      var d1 = vec4<f32>(0.0);
+      var d2 = vec4<f32>(0.0);
+      var d3 = vec4<f32>(0.0);
+      var sx = vec4<f32>(0.0);
+      for (var c = 0u; c < 4u; c++) {
+        let x = qg_x8(b, p * 4u + c);
+        let y0 = x[0] * QG_PRE;
+        let y1 = x[1] * QG_PRE;
+        sx += x[0] + x[1];
+        d0 = qg_word(w0[c], y0, y1, d0);
+        d1 = qg_word(w1[c], y0, y1, d1);
+        d2 = qg_word(w2[c], y0, y1, d2);
+        d3 = qg_word(w3[c], y0, y1, d3);
+      }
+      let one = vec4<f32>(1.0);
+      let sd = vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one));
+      acc += vec4<f32>(s0.x, s1.x, s2.x, s3.x) * sd + vec4<f32>(s0.y, s1.y, s2.y, s3.y) * dot(sx, one);
+    }
+  }
+  let t = fold4_sum(lid.x, acc);
+  if (live && lid.x == 0u) {
+    qg_store(b, n0, t.x);
+    if (n0 + 1u < N) {
+      qg_store(b, n0 + 1u, t.y);
+    }
+    if (n0 + 2u < N) {
+      qg_store(b, n0 + 2u, t.z);
+    }
+    if (n0 + 3u < N) {
+      qg_store(b, n0 + 3u, t.w);
+    }
+  }
+}
