@@ -106,6 +106,13 @@ export class KernelBuilder {
     return this.vec4Names.get(g.buffer) ?? this.bindAs(g.buffer, 'vec4<u32>', this.vec4Names);
   }
 
+  /** Binds a storage's buffer as array<vec2<u32>> (8-byte loads: 4 halves); returns the name. */
+  inputVec2(s: Storage): string {
+    const g = s.gpu;
+    if (!g) throw new Error('internal: GPU input has no buffer');
+    return this.vec2Names.get(g.buffer) ?? this.bindAs(g.buffer, 'vec2<u32>', this.vec2Names);
+  }
+
   /** A new read-only binding of `buffer` as array<T>, recorded in `names`. */
   private bindAs(buffer: GPUBuffer, T: string, names: Map<GPUBuffer, string>): string {
     const k = this.inputs.length;
@@ -118,9 +125,10 @@ export class KernelBuilder {
 
   /** Whether a buffer is bound already (in any form). */
   private bound(b: GPUBuffer): boolean {
-    return this.loaders.has(b) || this.vec4Names.has(b) || this.quadOnly.has(b) || this.halfQuads.has(b);
+    return this.loaders.has(b) || this.vec4Names.has(b) || this.vec2Names.has(b) || this.quadOnly.has(b) || this.halfQuads.has(b);
   }
   private vec4Names = new Map<GPUBuffer, string>();
+  private vec2Names = new Map<GPUBuffer, string>();
   private quadOnly = new Map<GPUBuffer, string>();
 
   /**

@@ -35,10 +35,10 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
-  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
   // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl)
   // (only with enough tiles to fill a large GPU: 1024^2 runs faster as 256 smaller tiles)
   const big = A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= 192;
+  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
   const T = big ? 128 : 64;
   const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
   k.emit(`alias MA = ${A};`);
@@ -52,12 +52,79 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const fa = g.fnOf(a), fb = g.fnOf(b);
   k.emit(`fn mm_a(b: u32, m: u32, k: u32) -> MA {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
+  if (big) bigLoads(k, g, a, b, M, N, K, bt);
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
-  k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+  // the big kernel over whole tiles stores 4 values at a time (out as vec4 words)
+  const whole = big && M % 128 === 0 && N % 128 === 0;
+  if (whole) {
+    // float32 products are stored as they are; anything else element by element (unrolled)
+    const plain = !root && n.dtype.name === 'float32';
+    const four = (x: string, at: string) => plain ? `bitcast<vec4<u32>>(${x})` : `vec4<u32>(${['x', 'y', 'z', 'w'].map((c, j) => `mm_el(${x}.${c}, ${at} + ${j}u)`).join(', ')})`;
+    if (!plain) k.emit(`fn mm_el(v: f32, i: u32) -> u32 {\n${root ? '  mm_v = v;\n' : ''}  return ${st};\n}`);
+    k.emit(`fn mm_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32) {\n  let i0 = (b * ${pm} + m) * ${pn} + n;\n  out[i0 / 4u] = ${four('lo', 'i0')};\n  out[i0 / 4u + 16u] = ${four('hi', 'i0 + 64u')};\n}`);
+  } else {
+    k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+    if (big) k.emit(shader('mm_store8'));
+  }
   if (root) k.label = g.label('matmul');
   const [tpl, entry] = big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
-  cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
+  cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension), whole ? 'vec4' : false));
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
+}
+
+/**
+ * 4 consecutive stored values of x along an axis as a vec4<f32>, when x is stored (float32,
+ * or float16/bfloat16 as such) with these strides for its last two axes and its batch axes
+ * contiguous above them or broadcast: a function of the element index (a multiple of 4)
+ * within batch b's matrix.
+ */
+function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, number], perBatch: number): ((b: string, i: string) => string) | null {
+  const nd = x.ndim;
+  const acc = g.accessOf(x);
+  const src = acc.src.kind === 'buf' ? acc.src.storage : null;
+  const dt = src?.dtype.name ?? '';
+  const f32 = dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V');
+  if (!src?.gpu || !(f32 || (dt === x.dtype.name && (dt === 'float16' || dt === 'bfloat16'))) || acc.offset % 4 !== 0) return null;
+  if (acc.strides[nd - 2] !== last2[0] || acc.strides[nd - 1] !== last2[1]) return null;
+  // batch axes either contiguous above the matrices or all broadcast (stride 0)
+  const axes = x.shape.slice(0, nd - 2).map((d, i) => [d, acc.strides[i]]).filter(([d]) => d > 1);
+  let want = perBatch;
+  const chain = axes.reverse().every(([d, st]) => {
+    const ok = st === want;
+    want *= d;
+    return ok;
+  });
+  if (!chain && !axes.every(([, st]) => st === 0)) return null;
+  const P = k.p;
+  const at = (b: string, i: string) => `${P.u32(acc.offset / 4)} + (${chain ? `${b} * ${P.u32(perBatch)} + ` : ''}${i}) / 4u`;
+  if (f32) {
+    const V = k.inputVec4(src);
+    return (b, i) => `bitcast<vec4<f32>>(${V}[${at(b, i)}])`;
+  }
+  const V = k.inputVec2(src);
+  const two = dt === 'float16' ? (w: string) => `unpack2x16float(${w})` : (w: string) => `vec2<f32>(bitcast<f32>(${w} << 16u), bitcast<f32>(${w} & 0xffff0000u))`;
+  const name = k.fresh('mm_four');
+  k.emit(`fn ${name}(v: vec2<u32>) -> vec4<f32> {\n  return vec4<f32>(${two('v.x')}, ${two('v.y')});\n}`);
+  return (b, i) => `${name}(${V}[${at(b, i)}])`;
+}
+
+/**
+ * The 128x128 kernel's tile loads of 4 consecutive values (mm_a4 along K, mm_b4 along N,
+ * mm_bt4 along K of B = W^T): one unchecked 16- (or 8-) byte load when the inputs are stored
+ * and every tile lies inside the matrices, else 4 loads that read zeros past the edges.
+ */
+function bigLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean): void {
+  const P = k.p, nd = a.ndim;
+  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
+  const inside = M % 128 === 0 && N % 128 === 0 && K % 8 === 0 && b.ndim === nd;
+  const la = inside ? storedFour(k, g, a, [K, 1], M * K) : null;
+  const lb = inside && !bt ? storedFour(k, g, b, [N, 1], K * N) : null;
+  const lt = inside && bt ? storedFour(k, g, b, [1, K], N * K) : null;
+  const four = (f: (j: number) => string) => `vec4<f32>(${[0, 1, 2, 3].map(f).join(', ')})`;
+  const plus = (v: string, j: number) => (j ? `${v} + ${j}u` : v);
+  k.emit(`fn mm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<f32> {\n  return ${la ? la('b', `m * ${pk} + k`) : four((j) => `mm_load_a(b, m, ${plus('k', j)}, M, K)`)};\n}`);
+  k.emit(`fn mm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<f32> {\n  return ${lb ? lb('b', `k * ${pn} + n`) : four((j) => `mm_load_b(b, k, ${plus('n', j)}, K, N)`)};\n}`);
+  k.emit(`fn mm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<f32> {\n  return ${lt ? lt('b', `n * ${pk} + k`) : four((j) => `mm_load_b(b, ${plus('k', j)}, n, K, N)`)};\n}`);
 }
 
 /** B as rows of a stored weight W [N, K] (B = W^T, as Linear layers hold it), 16-byte aligned. */
