@@ -2,6 +2,7 @@
 import './api/methods.ts';
 import './backend/cpu/index.ts';
 import './backend/webgpu/index.ts';
+import './api/tune.ts';
 import { MxArray } from './core/array.ts';
 import { type Dtype, type DtypeLike, toDtype, promoteTypes } from './core/dtype.ts';
 import { evalArrays, evalWith } from './ir/eval.ts';
@@ -11,7 +12,7 @@ export {
   Dtype, bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, bfloat16,
   float64, complex64, issubdtype, finfo, iinfo, type DtypeLike, type DtypeName,
 } from './core/dtype.ts';
-export { Device, cpu, gpu, setDefaultDevice, defaultDevice, type StreamOpt } from './core/device.ts';
+export { Device, cpu, gpu, setDefaultDevice, defaultDevice, type StreamOpt, type MatmulTuning, type TuneOptions } from './core/device.ts';
 export {
   getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, clearCache, setMemoryLimit, setCacheLimit,
 } from './core/memory.ts';

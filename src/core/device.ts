@@ -18,7 +18,51 @@ export interface GpuHooks {
   current(): GPUDevice | null;
   /** Adapter description and limits (opens the device). */
   info(): Promise<Record<string, string | number>>;
+  /** The matmul kernel choice in force, with the adapter's name and timestamp support. */
+  tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number }>;
+  /** Changes it (recorded replays are dropped, as they hold the old kernels). */
+  setTuning(bigMinTiles: number): Promise<void>;
 }
+
+/** @internal The backend's hooks, for the tuner (src/api/tune.ts). */
+export function gpuHooks(): GpuHooks {
+  if (!hooks) throw new Error('[gpu] The WebGPU backend is not loaded.');
+  return hooks;
+}
+/** What mx.gpu.tuneMatmul measured and chose (see src/api/tune.ts). */
+export interface MatmulTuning {
+  /** The adapter it was measured on. */
+  adapter: string;
+  /** Tiles (batch x ceil(M/128) x ceil(N/128)) from which the 128x128 kernel runs; null: never. */
+  bigMinTiles: number | null;
+  /** Per size: microseconds of the 64x64 and 128x128 kernels (GPU time, or wall time without timestamps). */
+  measured: { m: number; n: number; k: number; tiles: number; small: number; big: number }[];
+  /** 'measured' now, 'cache' from an earlier measurement on this adapter, 'given' by setMatmulTuning. */
+  source: 'measured' | 'cache' | 'given';
+}
+
+/** Options of mx.gpu.tuneMatmul. */
+export interface TuneOptions {
+  /** [m, n, k] products to time (defaults: squares 256..4096 and two prefill shapes). */
+  sizes?: [number, number, number][];
+  /** Timed runs per size and kernel (median; default 5). */
+  reps?: number;
+  /** Measure again even when this adapter has a cached result. */
+  force?: boolean;
+  /** Called after each size with (done, total). */
+  progress?: (done: number, total: number) => void;
+}
+
+interface Tuner {
+  tune(opts: TuneOptions): Promise<MatmulTuning>;
+  set(t: Pick<MatmulTuning, 'bigMinTiles'> | null): Promise<void>;
+}
+let tuner: Tuner | null = null;
+/** @internal */
+export function installTuner(t: Tuner): void {
+  tuner = t;
+}
+
 let hooks: GpuHooks | null = null;
 /** @internal */
 export function installGpuHooks(h: GpuHooks): void {
@@ -55,6 +99,27 @@ export class GpuDevice extends Device {
   info(): Promise<Record<string, string | number>> {
     if (!hooks) throw new Error('[gpu.info] The WebGPU backend is not loaded.');
     return hooks.info();
+  }
+  /**
+   * Times the matmul kernels (64x64 and 128x128 tiles) over a set of sizes on this adapter and
+   * keeps the crossover it finds for later products; the result is cached per adapter (in
+   * memory, and in localStorage where there is one), so later calls return at once.
+   * @example
+   * const t = await mx.gpu.tuneMatmul();   // t.bigMinTiles, t.measured
+   */
+  tuneMatmul(opts: TuneOptions = {}): Promise<MatmulTuning> {
+    if (!tuner) throw new Error('[gpu.tuneMatmul] The tuner is not loaded.');
+    return tuner.tune(opts);
+  }
+  /**
+   * Sets the matmul kernel choice directly (e.g. a saved tuneMatmul result); null restores
+   * the default.
+   * @example
+   * await mx.gpu.setMatmulTuning({ bigMinTiles: 64 });
+   */
+  setMatmulTuning(t: Pick<MatmulTuning, 'bigMinTiles'> | null): Promise<void> {
+    if (!tuner) throw new Error('[gpu.setMatmulTuning] The tuner is not loaded.');
+    return tuner.set(t);
   }
   /** The GPUDevice in use, or null before the first GPU evaluation. */
   get device(): GPUDevice | null {

@@ -1,9 +1,9 @@
 // Matrix multiplication against NumPy (matmul.gen.ts): 1-D operands, batch
 // broadcasting, 16-bit floats, views, K crossing tile sizes, empty dims.
 import { suite } from '../harness/suite.ts';
-import { assertClose, assertEqual, assertShape, assertThrows } from '../harness/assert.ts';
+import { assert, assertClose, assertEqual, assertRejects, assertShape, assertThrows } from '../harness/assert.ts';
 import fixture from '../fixtures/matmul.gen.ts';
-import { mx, arr, fixtureTests, onDevice, nums, type Adapter } from './common.ts';
+import { mx, arr, fixtureTests, onDevice, nums, GPU_ONLY, type Adapter } from './common.ts';
 
 const adapters: Record<string, Adapter> = { matmul: (xs) => mx.matmul(xs[0], xs[1]) };
 
@@ -136,4 +136,43 @@ export const matmulSuite = suite('matmul', (t) => {
     });
     assertClose(await got.tolist() as number[][], want, { rtol: 1e-6 });
   });
+  test('mx.gpu.tuneMatmul times both tile kernels and keeps its choice per adapter; setMatmulTuning picks them', async () => {
+    const x = mx.random.normal([256, 64], mx.float32, 0, 1, { key: mx.random.key(1) });
+    const y = mx.random.normal([64, 256], mx.float32, 0, 1, { key: mx.random.key(2) });
+    await mx.eval(x, y);
+    const ref = await nums(mx.matmul(x, y, { stream: mx.cpu }));
+    // which template the product compiles to, and its values
+    const kernelOf = async (): Promise<string> => {
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+      let z: mx.MxArray;
+      try {
+        z = mx.matmul(x, y);
+        await mx.eval(z);
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      assertClose(await nums(z), ref, { rtol: 1e-4, atol: 1e-4 });
+      return lines.some((l) => l.includes('fn matmul_big')) ? 'big' : lines.some((l) => l.includes('fn matmul_main')) ? 'small' : lines.join(';').slice(0, 200);
+    };
+    try {
+      await mx.gpu.setMatmulTuning({ bigMinTiles: 0 });
+      assertEqual(await kernelOf(), 'big', '128x128 from 0 tiles');
+      await mx.gpu.setMatmulTuning({ bigMinTiles: null });
+      assertEqual(await kernelOf(), 'small', 'never 128x128');
+      const sizes: [number, number, number][] = [[128, 128, 32], [256, 256, 64]];
+      const t = await mx.gpu.tuneMatmul({ sizes, reps: 1, force: true });
+      assertEqual(t.source, 'measured');
+      assert(t.measured.length === 2 && t.measured.every((r) => r.small > 0 && r.big > 0), JSON.stringify(t.measured));
+      assert(t.bigMinTiles === null || t.bigMinTiles === 1 || t.bigMinTiles === 4, `bigMinTiles ${t.bigMinTiles}`);
+      // 256 x 256 is 4 tiles: the kernel follows the measured choice
+      assertEqual(await kernelOf(), t.bigMinTiles !== null && t.bigMinTiles <= 4 ? 'big' : 'small', 'tuned');
+      const again = await mx.gpu.tuneMatmul({ sizes, reps: 1 });
+      assertEqual([again.source, again.bigMinTiles], ['cache', t.bigMinTiles]);
+      await assertRejects(() => mx.gpu.setMatmulTuning({ bigMinTiles: -1 }), /\[gpu.setMatmulTuning\] bigMinTiles must be/);
+      await assertRejects(() => mx.gpu.tuneMatmul({ sizes: [[0, 4, 4]], force: true }), /\[gpu.tuneMatmul\] Sizes must be positive integers/);
+    } finally {
+      await mx.gpu.setMatmulTuning(null);
+    }
+  }, GPU_ONLY);
 });

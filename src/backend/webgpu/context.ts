@@ -19,6 +19,9 @@ export interface GpuLimits {
   minUniformBufferOffsetAlignment: number;
 }
 
+/** Tiles from which the 128x128 matmul kernel runs before any tuning (1024^2 is faster as 64x64 tiles). */
+export const DEFAULT_BIG_MIN_TILES = 192;
+
 /** Everything tied to one GPUDevice. */
 export class GpuContext {
   readonly features: GpuFeatures;
@@ -29,6 +32,11 @@ export class GpuContext {
   lost: string | null = null;
   /** The GPU and adapter objects, kept alive: dawn.node aborts if its instance is collected. */
   keep: unknown[] = [];
+  /**
+   * Kernel choices measured on this adapter (mx.gpu.tuneMatmul): float products use the
+   * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles.
+   */
+  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES };
 
   constructor(readonly device: GPUDevice, readonly adapterName = '') {
     const f = device.features;

@@ -26,6 +26,15 @@ installGpuHooks({
       features: Object.entries(c.features).filter(([, v]) => v).map(([k]) => k).join(','),
     };
   },
+  tuning: async () => {
+    const c = await getContext();
+    return { adapter: c.adapterName || 'WebGPU device', timestamps: c.features.timestampQuery, bigMinTiles: c.tuning.bigMinTiles };
+  },
+  setTuning: async (bigMinTiles) => {
+    const c = await getContext();
+    c.tuning.bigMinTiles = bigMinTiles;
+    c.pool.plans.clear();
+  },
 });
 installDownload(download);
 installCacheHooks(

@@ -35,9 +35,9 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
-  // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl)
-  // (only with enough tiles to fill a large GPU: 1024^2 runs faster as 256 smaller tiles)
-  const big = A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= 192;
+  // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl), from
+  // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
+  const big = A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= cx.ctx.tuning.bigMinTiles;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
   const T = big ? 128 : 64;
   const tm = Math.ceil(M / T), tn = Math.ceil(N / T);

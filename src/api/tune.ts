@@ -1,0 +1,128 @@
+// mx.gpu.tuneMatmul: which matmul tile kernel to use from which size is measured on the
+// adapter in hand (the two kernels' crossover moves with the GPU's size and its driver),
+// then cached per adapter in memory and, where there is one, in localStorage.
+import { DEFAULT_BIG_MIN_TILES } from '../backend/webgpu/context.ts';
+import { debugState, setDebug } from '../core/debug.ts';
+import { gpu, gpuHooks, installTuner, type MatmulTuning, type TuneOptions } from '../core/device.ts';
+import { matmul } from '../ops/matmul.ts';
+import { normal } from '../random/index.ts';
+import { evalArrays } from '../ir/eval.ts';
+import type { MxArray } from '../core/array.ts';
+
+const DEFAULT_SIZES: [number, number, number][] = [
+  [256, 256, 256], [512, 512, 512], [768, 768, 768], [1024, 1024, 1024], [1536, 1536, 1536],
+  [2048, 2048, 2048], [4096, 4096, 4096], [512, 8192, 2048], [2048, 2048, 8192],
+];
+const memo = new Map<string, MatmulTuning>();
+const KEY = 'webmlx.matmulTuning:';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const store = (): { getItem(k: string): string | null; setItem(k: string, v: string): void } | null => {
+  try {
+    return (globalThis as any).localStorage ?? null;
+  } catch {
+    return null;
+  }
+};
+
+/** Median microseconds of `reps` runs of x @ y: GPU time from timestamps, else wall time. */
+async function timeOf(x: MxArray, y: MxArray, reps: number, timestamps: boolean): Promise<number> {
+  const run = async () => {
+    const z = matmul(x, y);
+    await evalArrays(z);
+    await z.reshape(-1).index(0).item();
+    z.dispose();
+  };
+  await run(); // compiles the kernel
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    if (timestamps) {
+      const saved = { timeKernels: debugState.timeKernels, log: debugState.log };
+      let us = 0;
+      setDebug({ timeKernels: true, log: (m) => {
+        const g = /^\[gpu time\] matmul[^:]*: ([0-9.]+) us/.exec(m);
+        if (g) us += Number(g[1]);
+      } });
+      try {
+        await run();
+      } finally {
+        setDebug(saved);
+      }
+      ts.push(us);
+    } else {
+      const t0 = performance.now();
+      await run();
+      ts.push((performance.now() - t0) * 1e3);
+    }
+  }
+  ts.sort((a, b) => a - b);
+  return ts[ts.length >> 1];
+}
+
+async function tune(opts: TuneOptions): Promise<MatmulTuning> {
+  const h = gpuHooks();
+  const state = await h.tuning();
+  const key = KEY + state.adapter;
+  if (!opts.force) {
+    const hit = memo.get(key) ?? (() => {
+      try {
+        const s = store()?.getItem(key);
+        return s ? (JSON.parse(s) as MatmulTuning) : undefined;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (hit && (hit.bigMinTiles === null || typeof hit.bigMinTiles === 'number')) {
+      await h.setTuning(hit.bigMinTiles ?? Infinity);
+      return { ...hit, source: 'cache' };
+    }
+  }
+  const sizes = opts.sizes ?? DEFAULT_SIZES;
+  for (const [m, n, k] of sizes) {
+    if (![m, n, k].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`[gpu.tuneMatmul] Sizes must be positive integers [m, n, k]; got [${m}, ${n}, ${k}].`);
+  }
+  const reps = opts.reps ?? 5;
+  const measured: MatmulTuning['measured'] = [];
+  const before = state.bigMinTiles;
+  try {
+    for (const [m, n, k] of sizes) {
+      const x = normal([m, k], undefined, 0, 1, { stream: gpu }), y = normal([k, n], undefined, 0, 1, { stream: gpu });
+      await evalArrays(x, y);
+      await h.setTuning(Infinity);
+      const small = await timeOf(x, y, reps, state.timestamps);
+      await h.setTuning(0);
+      const big = await timeOf(x, y, reps, state.timestamps);
+      measured.push({ m, n, k, tiles: Math.ceil(m / 128) * Math.ceil(n / 128), small, big });
+      x.dispose();
+      y.dispose();
+      opts.progress?.(measured.length, sizes.length);
+    }
+  } catch (e) {
+    await h.setTuning(before);
+    throw e;
+  }
+  // the 128x128 kernel from the fewest tiles at and above which it is never slower (sizes
+  // it cannot run: under 128 rows or columns, or K < 32, do not count)
+  const usable = measured.filter((r) => r.m >= 128 && r.n >= 128 && r.k >= 32).sort((a, b) => a.tiles - b.tiles);
+  let bigMinTiles: number | null = null;
+  for (let i = usable.length - 1; i >= 0 && usable[i].big <= usable[i].small; i--) bigMinTiles = usable[i].tiles;
+  const result: MatmulTuning = { adapter: state.adapter, bigMinTiles, measured, source: 'measured' };
+  await h.setTuning(bigMinTiles ?? Infinity);
+  memo.set(key, result);
+  try {
+    store()?.setItem(key, JSON.stringify(result));
+  } catch {
+    // storage full or blocked: the in-memory copy still serves this session
+  }
+  return result;
+}
+
+installTuner({
+  tune,
+  async set(t) {
+    if (t !== null && t.bigMinTiles !== null && !(typeof t.bigMinTiles === 'number' && t.bigMinTiles >= 0)) {
+      throw new Error(`[gpu.setMatmulTuning] bigMinTiles must be a number >= 0 or null; got ${String(t.bigMinTiles)}.`);
+    }
+    await gpuHooks().setTuning(t === null ? DEFAULT_BIG_MIN_TILES : t.bigMinTiles ?? Infinity);
+  },
+});
