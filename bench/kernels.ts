@@ -106,13 +106,25 @@ if (want('map')) {
   rows.push({ bench: 'latency: eval of one tiny add / item of one tiny add', value: `${(tEval * 1e3).toFixed(0)} / ${(tItem * 1e3).toFixed(0)}`, unit: 'µs' });
 }
 
-// ---- matmul
+// ---- matmul: the tile choice measured on this adapter (mx.gpu.tuneMatmul), then products
+if (want('matmul') && big) {
+  const t = await mx.gpu.tuneMatmul({ force: true });
+  const per = t.measured.map((r) => `${r.m}x${r.n}x${r.k}: ${r.small.toFixed(0)} / ${r.big.toFixed(0)}`).join('; ');
+  rows.push({ bench: 'matmul tuning: 128x128 tiles from this many tiles (64x64 / 128x128 kernel µs per size)', value: String(t.bigMinTiles), unit: 'tiles', ms: per });
+}
 for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
   const a = mx.random.normal([N, N]).astype(dt), b = mx.random.normal([N, N]).astype(dt);
   await mx.eval(a, b);
   const ms = await time(() => sync([mx.matmul(a, b)]), big ? 10 : 3);
   const gf = (2 * N ** 3) / (ms / 1e3) / 1e9;
   rows.push({ bench: `matmul ${dt} ${N}^3`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
+  // the kernel alone (timestamps; median of 5)
+  const us: number[] = [];
+  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(() => sync([mx.matmul(a, b)]), 'matmul'));
+  if (us.length) {
+    const g = (2 * N ** 3) / (median(us.sort((x, y) => x - y)) / 1e6) / 1e9;
+    rows.push({ bench: `matmul ${dt} ${N}^3, GPU time`, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / peak).toFixed(3) });
+  }
 }
 
 // ---- prefill-shaped products against weights stored as Linear holds them (W [N, K], x @ W^T)
