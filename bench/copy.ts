@@ -1,6 +1,19 @@
 // Raw vec4 copy through WebGPU: the practical bandwidth limit of an adapter, the reference
 // both benchmarks (bench/ops.ts, bench/suite.ts) report against.
 
+/** The copy kernel: one vec4 per thread, src to dst (a 2-D grid of 256-thread workgroups). */
+function copyPipeline(device: GPUDevice): GPUComputePipeline {
+  const module = device.createShaderModule({
+    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
+@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let i = g.x + g.y * n.x * 256u;
+  if (i < arrayLength(&src)) { dst[i] = src[i]; }
+}`,
+  });
+  return device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+}
+
 /** GB/s of a vec4 copy of `bytes` (capped at one binding), median of `reps` submits of 10 copies. */
 export async function copyBandwidth(device: GPUDevice, bytes: number, reps: number): Promise<{ gbs: number; bytes: number }> {
   // never more than one binding may hold (a software driver's limit can be below 256 MB)
@@ -13,15 +26,7 @@ export async function copyBandwidth(device: GPUDevice, bytes: number, reps: numb
   // a marker at the end of the source: the copy must have reached it
   const marker = new Uint32Array([0x12345678, 0x9abcdef0, 0x0badf00d, 0xfeedface]);
   device.queue.writeBuffer(a, bytes - 16, marker);
-  const module = device.createShaderModule({
-    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let i = g.x + g.y * n.x * 256u;
-  if (i < arrayLength(&src)) { dst[i] = src[i]; }
-}`,
-  });
-  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const pipe = copyPipeline(device);
   const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
   const groups = Math.ceil(bytes / 16 / 256);
   const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
@@ -69,15 +74,7 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   if (!device.features.has('timestamp-query')) return null;
   const usage = GPUBufferUsage.STORAGE;
   const bufs = Array.from({ length: 2 * count }, () => device.createBuffer({ size: bytes, usage }));
-  const module = device.createShaderModule({
-    code: `@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
-@compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let i = g.x + g.y * n.x * 256u;
-  if (i < arrayLength(&src)) { dst[i] = src[i]; }
-}`,
-  });
-  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const pipe = copyPipeline(device);
   const bgs = Array.from({ length: count }, (_, i) => device.createBindGroup({
     layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: bufs[2 * i] } }, { binding: 1, resource: { buffer: bufs[2 * i + 1] } }],
   }));

@@ -3,20 +3,19 @@
 // time, so each x load serves four rows; the sums fold across the workgroup with fold4_sum
 // (fold4.wgsl or fold4_sg.wgsl).
 // Hooks: const F4_T, gv_n(), gv_chunks() (K / 8), gv_batch(), gv_w8(b, n, q) and
-// gv_x8(b, q) -> mat2x4<f32> (8 consecutive values along K), gv_store(b, n, v: f32).
+// gv_x8(b, q) -> mat2x4<f32> (8 consecutive values along K), r4_store(b, n, v) (rows4.wgsl).
 
 @compute @workgroup_size(F4_T)
 fn gemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
          @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = wid.y * nwg.x + wid.x;
   let N = gv_n();
-  let blocks = (N + 3u) / 4u;
-  let b = g / blocks;
-  let n0 = (g % blocks) * 4u;
-  // rows past the end read the last row again and are not stored
-  let n1 = min(n0 + 1u, N - 1u);
-  let n2 = min(n0 + 2u, N - 1u);
-  let n3 = min(n0 + 3u, N - 1u);
+  let r = rows4(g, N);
+  let b = r.b;
+  let n0 = r.n.x;
+  let n1 = r.n.y;
+  let n2 = r.n.z;
+  let n3 = r.n.w;
   let live = b < gv_batch();
   var d0 = vec4<f32>(0.0);
   var d1 = vec4<f32>(0.0);
@@ -39,15 +38,6 @@ fn gemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   let one = vec4<f32>(1.0);
   let t = fold4_sum(lid.x, vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one)));
   if (live && lid.x == 0u) {
-    gv_store(b, n0, t.x);
-    if (n0 + 1u < N) {
-      gv_store(b, n0 + 1u, t.y);
-    }
-    if (n0 + 2u < N) {
-      gv_store(b, n0 + 2u, t.z);
-    }
-    if (n0 + 3u < N) {
-      gv_store(b, n0 + 3u, t.w);
-    }
+    rows4_store(r, N, t);
   }
 }

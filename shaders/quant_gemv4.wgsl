@@ -4,7 +4,8 @@
 // w & 0xf000) and x is prescaled by 1, 1/16, 1/256, 1/4096 instead of shifting every code.
 // Hooks: const F4_T (threads), qg_rows() (N), qg_packs() (K / 32), qg_batch(), qg_pack(b, n, p) ->
 // vec4<u32>, qg_sb(b, n, p) -> (scale, bias) of the pack's group, qg_x8(b, q) -> mat2x4<f32>
-// (x values 8q..8q+7), qg_store(b, n, v), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
+// (x values 8q..8q+7), r4_store(b, n, v) (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup
+// sum, at 0).
 
 const QG_MASK = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
 const QG_PRE = vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625);
@@ -21,13 +22,12 @@ fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = wid.y * nwg.x + wid.x;
   let N = qg_rows();
-  let blocks = (N + 3u) / 4u;
-  let b = g / blocks;
-  let n0 = (g % blocks) * 4u;
-  // rows past the end read the last row again and are not stored
-  let n1 = min(n0 + 1u, N - 1u);
-  let n2 = min(n0 + 2u, N - 1u);
-  let n3 = min(n0 + 3u, N - 1u);
+  let r = rows4(g, N);
+  let b = r.b;
+  let n0 = r.n.x;
+  let n1 = r.n.y;
+  let n2 = r.n.z;
+  let n3 = r.n.w;
   let live = b < qg_batch();
   var acc = vec4<f32>(0.0);
   if (live) {
@@ -63,15 +63,6 @@ fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   }
   let t = fold4_sum(lid.x, acc);
   if (live && lid.x == 0u) {
-    qg_store(b, n0, t.x);
-    if (n0 + 1u < N) {
-      qg_store(b, n0 + 1u, t.y);
-    }
-    if (n0 + 2u < N) {
-      qg_store(b, n0 + 2u, t.z);
-    }
-    if (n0 + 3u < N) {
-      qg_store(b, n0 + 3u, t.w);
-    }
+    rows4_store(r, N, t);
   }
 }

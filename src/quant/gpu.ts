@@ -160,7 +160,8 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
         k.emit(fn('qg_x8', 'b: u32, q: u32', 'mat2x4<f32>', '  return qm_x8(b, 0u, q);'));
         k.emit(fn('qg_pack', 'b: u32, n: u32, pk: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk];`));
         k.emit(fn('qg_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
-        k.emit(`fn qg_store(b: u32, n: u32, v: f32) {\n  qm_store(b, 0u, n, v);\n}`);
+        k.emit(shader('rows4'));
+        k.emit(`fn r4_store(b: u32, n: u32, v: f32) {\n  qm_store(b, 0u, n, v);\n}`);
         cx.push(k.build('quant_gemv4', 'qgemv4', st.gpu!.buffer, grid(P * Math.ceil(N / 4), maxDim)));
         return real(st, epi ? epi.root.shape : out.shape);
       }

@@ -56,46 +56,67 @@ export const matmulSuite = suite('matmul', (t) => {
     }
   });
 
-  test('large products (128x128 tiles): odd sizes, a batch, an epilogue, B stored as W^T, against the CPU', async (ctx) => {
+  // the 128x128 kernel from one tile on (as mx.gpu.tuneMatmul may choose), so small products
+  // take it; the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
+  const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][]) => {
+    if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: 0 });
+    try {
+      for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt);
+    } finally {
+      if (device === 'gpu') await mx.gpu.setMatmulTuning(null);
+    }
+  };
+
+  test('large products (128x128 tiles) over edges: odd sizes, a batch, an epilogue, B stored as W^T, against the CPU', async (ctx) => {
+    await largeCases(ctx.device, [[1, 130, 77, 259, 0, 'float32'], [2, 128, 40, 131, 0, 'float32'], [1, 300, 33, 260, 0, 'float32'],
+      [1, 300, 33, 260, 1, 'float32'], [2, 130, 50, 260, 1, 'float32']]);
+  });
+
+  // whole tiles: unchecked vector loads (16 bytes at f32, 8 at f16/bf16) and 4-wide stores; one
+  // kernel each (each takes seconds to compile on the software drivers)
+  const whole: [string, [number, number, number, number, number, mx.DtypeName]][] = [
+    ['f32, batched A, batch-broadcast B', [3, 128, 32, 256, 0, 'float32']], ['f32, B stored as W^T', [1, 256, 40, 384, 1, 'float32']],
+    ['f32, with the product alone', [1, 256, 40, 384, 0, 'float32']], ['f16', [1, 256, 40, 384, 0, 'float16']], ['bf16, B stored as W^T', [1, 256, 40, 384, 1, 'bfloat16']]];
+  for (const [what, c] of whole) {
+    test(`large products (128x128 tiles) of whole tiles: ${what}`, async (ctx) => {
+      await largeCases(ctx.device, [c]);
+    });
+  }
+
+  // one product through the 128x128 kernel against the CPU (and, on the GPU, which loads it got)
+  async function largeCase(device: string, B: number, M: number, K: number, N: number, t: number, dt: mx.DtypeName): Promise<void> {
     const k = (s: number) => mx.random.key(s);
     const c = { stream: mx.cpu };
-    // the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
-    // tiles inside the matrices (multiples of 128, K of 8) take unchecked 16-byte loads
-    // (8-byte loads at float16 and bfloat16)
-    const cases: [number, number, number, number, number, mx.DtypeName][] = [[1, 130, 77, 259, 0, 'float32'], [2, 128, 40, 131, 0, 'float32'],
-      [1, 1700, 33, 1800, 0, 'float32'], [1, 1700, 33, 1800, 1, 'float32'], [2, 130, 50, 260, 1, 'float32'], [1, 2048, 40, 1536, 0, 'float32'],
-      [3, 1024, 32, 1024, 0, 'float32'], [1, 2048, 40, 1536, 1, 'float32'], [1, 2048, 40, 1536, 0, 'float16'], [1, 2048, 40, 1536, 1, 'bfloat16']];
-    for (const [B, M, K, N, t, dt] of cases) {
-      const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
-      const w0 = (t ? mx.random.normal([N, K], mx.float32, 0, 1, { key: k(N) }) : mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) })).astype(dt);
-      const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) });
-      await mx.eval(a, w0, bias);
-      // a lazy transpose of a stored array: the kernel reads it in place
-      const w = t ? mx.transpose(w0) : w0;
-      const lines: string[] = [];
-      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-      let y: mx.MxArray;
-      try {
-        y = mx.tanh(mx.add(mx.matmul(a, w), bias));
-        await mx.eval(y);
-      } finally {
-        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-      }
-      const inside = M % 128 === 0 && N % 128 === 0 && K % 8 === 0;
-      const fn = t ? 'fn mm_bt4' : 'fn mm_b4';
-      if (ctx.device === 'gpu') {
-        const src = lines.find((l) => l.includes('fn matmul_big')) ?? '';
-        for (const f of ['fn mm_a4', fn]) assertEqual(new RegExp(`${f}\\([^{]*\\{\\s*return (bitcast<vec4<f32>>|mm_four)`).test(src), inside, `${f} ${B}x${M}x${K}x${N} ${dt}`);
-      }
-      // the CPU reference in float32 from the same (rounded) inputs
-      const f = (x: mx.MxArray) => x.astype(mx.float32, c);
-      const tol = dt === 'float32' ? 1e-4 : 3e-2;
-      const ref = mx.matmul(f(a), f(w), c);
-      assertClose(await nums(y.astype(mx.float32)), await nums(mx.tanh(mx.add(ref, bias, c), c)), { rtol: tol, atol: tol, msg: `${B}x${M}x${K}x${N} ${dt}` });
-      // the product alone (no epilogue) through the same stores
-      if (inside) assertClose(await nums(mx.matmul(a, w).astype(mx.float32)), await nums(ref), { rtol: tol, atol: tol * 8, msg: `plain ${B}x${M}x${K}x${N} ${dt}` });
+    const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
+    const w0 = (t ? mx.random.normal([N, K], mx.float32, 0, 1, { key: k(N) }) : mx.random.normal([K, N], mx.float32, 0, 1, { key: k(N) })).astype(dt);
+    const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) });
+    await mx.eval(a, w0, bias);
+    // a lazy transpose of a stored array: the kernel reads it in place
+    const w = t ? mx.transpose(w0) : w0;
+    const lines: string[] = [];
+    mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+    let y: mx.MxArray;
+    try {
+      y = mx.tanh(mx.add(mx.matmul(a, w), bias));
+      await mx.eval(y);
+    } finally {
+      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
     }
-  });
+    const inside = M % 128 === 0 && N % 128 === 0 && K % 8 === 0;
+    const fn = t ? 'fn mm_bt4' : 'fn mm_b4';
+    if (device === 'gpu') {
+      const src = lines.find((l) => l.includes('fn matmul_big')) ?? '';
+      assert(src !== '', `the 128x128 kernel ran for ${B}x${M}x${K}x${N}`);
+      for (const f of ['fn mm_a4', fn]) assertEqual(new RegExp(`${f}\\([^{]*\\{\\s*return (bitcast<vec4<f32>>|mm_four)`).test(src), inside, `${f} ${B}x${M}x${K}x${N} ${dt}`);
+    }
+    // the CPU reference in float32 from the same (rounded) inputs
+    const f = (x: mx.MxArray) => x.astype(mx.float32, c);
+    const tol = dt === 'float32' ? 1e-4 : 3e-2;
+    const ref = mx.matmul(f(a), f(w), c);
+    assertClose(await nums(y.astype(mx.float32)), await nums(mx.tanh(mx.add(ref, bias, c), c)), { rtol: tol, atol: tol, msg: `${B}x${M}x${K}x${N} ${dt}` });
+    // the product alone (no epilogue) through the same stores
+    if (inside && B === 1 && !t) assertClose(await nums(mx.matmul(a, w).astype(mx.float32)), await nums(ref), { rtol: tol, atol: tol * 8, msg: `plain ${B}x${M}x${K}x${N} ${dt}` });
+  }
 
   test('method form and identity', async () => {
     const a = mx.reshape(mx.arange(12, undefined, undefined, mx.float32), [3, 4]);

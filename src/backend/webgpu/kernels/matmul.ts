@@ -197,7 +197,8 @@ function gemvRowsNode(
     k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));
     k.emit('fn gv_n() -> u32 {\n  return gt_n();\n}\nfn gv_chunks() -> u32 {\n  return gt_chunks();\n}\nfn gv_batch() -> u32 {\n  return gt_batch();\n}');
     k.emit('fn gv_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  return gt_w8(b, n, q);\n}\nfn gv_x8(b: u32, q: u32) -> mat2x4<f32> {\n  return gt_x8(b, 0u, q);\n}');
-    k.emit('fn gv_store(b: u32, n: u32, v: f32) {\n  gt_store(b, 0u, n, v);\n}');
+    k.emit(shader('rows4'));
+    k.emit('fn r4_store(b: u32, n: u32, v: f32) {\n  gt_store(b, 0u, n, v);\n}');
     cx.push(k.build('gemv4', 'gemv4', out.gpu!.buffer, grid(batch * Math.ceil(N / 4), maxDim)));
     return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
   }
