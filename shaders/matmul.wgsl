@@ -4,7 +4,9 @@
 // Edges load zeros, so any M, N, K works.
 // Hooks: alias MA; const MM_BT: bool (B's K axis is contiguous: tile loads run along K);
 // mm_a(b, m, k) -> MA, mm_b(b, k, n) -> MA, mm_store(b, m, n, v),
-// mm_m, mm_n, mm_k, mm_batch, mm_tiles_m, mm_tiles_n.
+// mm_m, mm_n, mm_k, mm_batch, mm_tiles_m, mm_tiles_n; loads of 4 consecutive values
+// mm_a4(b, m, k, M, K), mm_b4(b, k, n, K, N), mm_bt4(b, n, k, N, K) -> vec4<MA> and the store of
+// 4 mm_store4(b, m, n, v, M, N) (mm_store4.wgsl, or 16-byte stores inside whole tiles).
 
 const MM_T = 64u;
 const MM_K = 16u;
@@ -12,16 +14,6 @@ const MM_K = 16u;
 // [k][m / 4] and [k][n / 4]
 var<workgroup> mm_as: array<vec4<MA>, 256>;
 var<workgroup> mm_bs: array<vec4<MA>, 256>;
-
-fn mm_store4(b: u32, m: u32, n: u32, v: vec4<MA>, M: u32, N: u32) {
-  if (m < M) {
-    for (var j = 0u; j < 4u; j++) {
-      if (n + j < N) {
-        mm_store(b, m, n + j, v[j]);
-      }
-    }
-  }
-}
 
 @compute @workgroup_size(16, 16)
 fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
@@ -36,7 +28,10 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   let M = mm_m();
   let N = mm_n();
   let K = mm_k();
-  // this thread's share of each tile load: one vec4 of A and one of B
+  // this thread's share of each tile load: 4 values of A (row li / 4, columns 4 (li % 4) ..)
+  // and 4 of B (row li / 16, columns 4 (li % 16) ..; along K when MM_BT)
+  let am = li / 4u;
+  let ak = (li % 4u) * 4u;
   let lk = li / 16u;
   let l4 = (li % 16u) * 4u;
   var c0 = vec4<MA>(MA(0));
@@ -47,19 +42,19 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   for (var kt0 = 0u; kt0 < ktiles; kt0 += 32768u) {
     let kt1 = min(kt0 + 32768u, ktiles);
     for (var kt = kt0; kt < kt1; kt++) {
-      let k = kt * MM_K + lk;
-      mm_as[li] = vec4<MA>(mm_load_a(b, m0 + l4, k, M, K), mm_load_a(b, m0 + l4 + 1u, k, M, K),
-                           mm_load_a(b, m0 + l4 + 2u, k, M, K), mm_load_a(b, m0 + l4 + 3u, k, M, K));
+      let pa = mm_a4(b, m0 + am, kt * MM_K + ak, M, K);
+      for (var j = 0u; j < 4u; j++) {
+        mm_as[(ak + j) * 16u + am / 4u][am % 4u] = pa[j];
+      }
       if (MM_BT) {
         // K-contiguous B: this thread reads 4 consecutive k of column li / 4
         let bn = li / 4u;
-        let bk = kt * MM_K + (li % 4u) * 4u;
+        let pb = mm_bt4(b, n0 + bn, kt * MM_K + ak, N, K);
         for (var j = 0u; j < 4u; j++) {
-          mm_bs[((li % 4u) * 4u + j) * 16u + bn / 4u][bn % 4u] = mm_load_b(b, bk + j, n0 + bn, K, N);
+          mm_bs[(ak + j) * 16u + bn / 4u][bn % 4u] = pb[j];
         }
       } else {
-        mm_bs[li] = vec4<MA>(mm_load_b(b, k, n0 + l4, K, N), mm_load_b(b, k, n0 + l4 + 1u, K, N),
-                             mm_load_b(b, k, n0 + l4 + 2u, K, N), mm_load_b(b, k, n0 + l4 + 3u, K, N));
+        mm_bs[li] = mm_b4(b, kt * MM_K + lk, n0 + l4, K, N);
       }
       workgroupBarrier();
       for (var kk = 0u; kk < MM_K; kk++) {

@@ -6,6 +6,7 @@
 import { contiguousStrides, sizeOf } from '../core/shape.ts';
 import type { ExternOp, Spec } from '../ir/extern.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
+import { checkedTileHooks } from '../backend/webgpu/kernels/matmul.ts';
 import { accType, fromAcc, toAcc, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 
 /** Parameters of one convolution (spatial lists have one entry per axis). */
@@ -117,6 +118,7 @@ export const CONV: ExternOp<ConvGeom> = {
     bl.push(`  return ${toAcc(w.dtype, `${fw}(wk * ${pcg} + c)`)};`);
     k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n${bl.join('\n')}\n}`);
     k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  out[m * ${pco} + b * ${pn} + n] = ${wideBits(o.dtype, fromAcc(o.dtype, 'v'))};\n}`);
+    checkedTileHooks(k);
     cx.push(k.build('matmul', 'matmul_main', out.gpu!.buffer, grid(G * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension)));
     return [{ storage: out, strides: contiguousStrides(o.shape), offset: 0 }];
   },

@@ -35,7 +35,7 @@ export const matmulSuite = suite('matmul', (t) => {
         }
         // one row of x: 4 weight rows per workgroup (gemv4); more rows: 8 rows (gemvt_main)
         if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes(rows === 1 ? 'fn gemv4(' : 'gemvt_main')).length, 1, `${dt}: one row kernel`);
-        const tol = dt === 'float32' ? 1e-4 : 3e-2;
+        const tol = dt === 'float32' || dt === 'int32' ? 1e-4 : 3e-2;
         const f = (a: mx.MxArray) => a.astype(mx.float32, c);
         assertClose(await nums(y.astype(mx.float32)), await nums(mx.add(mx.matmul(f(x), f(W).T, c), f(r), c)), { rtol: tol, atol: tol, msg: `${dt} rows ${rows}` });
         assertClose(await nums(z.astype(mx.float32)), await nums(mx.matmul(f(x), mx.sliceAxes(f(W2), [1], [1], [65], undefined, c).T, c)), { rtol: tol, atol: tol, msg: `${dt} slice` });
@@ -58,10 +58,11 @@ export const matmulSuite = suite('matmul', (t) => {
 
   // the 128x128 kernel from one tile on (as mx.gpu.tuneMatmul may choose), so small products
   // take it; the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
-  const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][]) => {
-    if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: 0 });
+  // (small: never the 128x128 kernel, so the 64x64 one)
+  const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][], small = false) => {
+    if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: small ? null : 0 });
     try {
-      for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt);
+      for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt, small);
     } finally {
       if (device === 'gpu') await mx.gpu.setMatmulTuning(null);
     }
@@ -82,9 +83,14 @@ export const matmulSuite = suite('matmul', (t) => {
       await largeCases(ctx.device, [c]);
     });
   }
+  // the 64x64 kernel the same way (whole tiles: multiples of 64, K of 16); integers store 4 at
+  // a time but load through the checked path
+  test('64x64 tiles: whole tiles (f32, f16 W^T, int32) and edges', async (ctx) => {
+    await largeCases(ctx.device, [[1, 128, 48, 192, 0, 'float32'], [2, 64, 32, 128, 1, 'float16'], [1, 64, 16, 64, 0, 'int32'], [1, 70, 20, 100, 1, 'float32']], true);
+  });
 
   // one product through the 128x128 kernel against the CPU (and, on the GPU, which loads it got)
-  async function largeCase(device: string, B: number, M: number, K: number, N: number, t: number, dt: mx.DtypeName): Promise<void> {
+  async function largeCase(device: string, B: number, M: number, K: number, N: number, t: number, dt: mx.DtypeName, small = false): Promise<void> {
     const k = (s: number) => mx.random.key(s);
     const c = { stream: mx.cpu };
     const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
@@ -102,16 +108,19 @@ export const matmulSuite = suite('matmul', (t) => {
     } finally {
       mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
     }
-    const inside = M % 128 === 0 && N % 128 === 0 && K % 8 === 0;
+    const T = small ? 64 : 128;
+    const inside = M % T === 0 && N % T === 0 && K % (small ? 16 : 8) === 0 && dt !== 'int32';
     const fn = t ? 'fn mm_bt4' : 'fn mm_b4';
     if (device === 'gpu') {
-      const src = lines.find((l) => l.includes('fn matmul_big')) ?? '';
-      assert(src !== '', `the 128x128 kernel ran for ${B}x${M}x${K}x${N}`);
+      const src = lines.find((l) => l.includes(small ? 'fn matmul_main' : 'fn matmul_big')) ?? '';
+      assert(src !== '', `the ${T}x${T} kernel ran for ${B}x${M}x${K}x${N}`);
+      // whole tiles store 4 values at a time
+      assertEqual(/fn mm_store[48]\([^)]*\) \{\s*let i0 =/.test(src), M % T === 0 && N % T === 0, `stores ${B}x${M}x${K}x${N} ${dt}`);
       for (const f of ['fn mm_a4', fn]) assertEqual(new RegExp(`${f}\\([^{]*\\{\\s*return (bitcast<vec4<f32>>|mm_four)`).test(src), inside, `${f} ${B}x${M}x${K}x${N} ${dt}`);
     }
     // the CPU reference in float32 from the same (rounded) inputs
     const f = (x: mx.MxArray) => x.astype(mx.float32, c);
-    const tol = dt === 'float32' ? 1e-4 : 3e-2;
+    const tol = dt === 'float32' || dt === 'int32' ? 1e-4 : 3e-2;
     const ref = mx.matmul(f(a), f(w), c);
     assertClose(await nums(y.astype(mx.float32)), await nums(mx.tanh(mx.add(ref, bias, c), c)), { rtol: tol, atol: tol, msg: `${B}x${M}x${K}x${N} ${dt}` });
     // the product alone (no epilogue) through the same stores

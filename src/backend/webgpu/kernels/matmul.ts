@@ -52,19 +52,22 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const fa = g.fnOf(a), fb = g.fnOf(b);
   k.emit(`fn mm_a(b: u32, m: u32, k: u32) -> MA {\n  return ${toAcc(a.dtype, `${fa}((b * ${pm} + m) * ${pk} + k)`)};\n}`);
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
-  if (big) bigLoads(k, g, a, b, M, N, K, bt);
+  // whole tiles: every tile inside the matrices (and, for the loads, K a multiple of the step)
+  const whole = M % T === 0 && N % T === 0;
+  tileLoads(k, g, a, b, M, N, K, bt, whole && K % (big ? 8 : 16) === 0 && A === 'f32');
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
-  // the big kernel over whole tiles stores 4 values at a time (out as vec4 words)
-  const whole = big && M % 128 === 0 && N % 128 === 0;
   if (whole) {
-    // float32 products are stored as they are; anything else element by element (unrolled)
+    // 4 values per store (out as vec4 words): float32 products as they are, anything else
+    // element by element (unrolled)
     const plain = !root && n.dtype.name === 'float32';
     const four = (x: string, at: string) => plain ? `bitcast<vec4<u32>>(${x})` : `vec4<u32>(${['x', 'y', 'z', 'w'].map((c, j) => `mm_el(${x}.${c}, ${at} + ${j}u)`).join(', ')})`;
-    if (!plain) k.emit(`fn mm_el(v: f32, i: u32) -> u32 {\n${root ? '  mm_v = v;\n' : ''}  return ${st};\n}`);
-    k.emit(`fn mm_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32) {\n  let i0 = (b * ${pm} + m) * ${pn} + n;\n  out[i0 / 4u] = ${four('lo', 'i0')};\n  out[i0 / 4u + 16u] = ${four('hi', 'i0 + 64u')};\n}`);
+    if (!plain) k.emit(`fn mm_el(v: MA, i: u32) -> u32 {\n${root ? '  mm_v = v;\n' : ''}  return ${st};\n}`);
+    const at = `  let i0 = (b * ${pm} + m) * ${pn} + n;\n  out[i0 / 4u] = ${four('lo', 'i0')};`;
+    if (big) k.emit(`fn mm_store8(b: u32, m: u32, n: u32, lo: vec4<f32>, hi: vec4<f32>, M: u32, N: u32) {\n${at}\n  out[i0 / 4u + 16u] = ${four('hi', 'i0 + 64u')};\n}`);
+    else k.emit(`fn mm_store4(b: u32, m: u32, n: u32, lo: vec4<MA>, M: u32, N: u32) {\n${at}\n}`);
   } else {
     k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
-    if (big) k.emit(shader('mm_store8'));
+    k.emit(shader(big ? 'mm_store8' : 'mm_store4'));
   }
   if (root) k.label = g.label('matmul');
   const [tpl, entry] = big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
@@ -108,23 +111,40 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   return (b, i) => `${name}(${V}[${at(b, i)}])`;
 }
 
+// The tile kernels' loads of 4 consecutive values (mm_a4 along K, mm_b4 along N, mm_bt4 along
+// K of B = W^T) as 4 checked loads that read zeros past the edges.
+const plus = (v: string, j: number) => (j ? `${v} + ${j}u` : v);
+const four = (f: (j: number) => string) => `vec4<MA>(${[0, 1, 2, 3].map(f).join(', ')})`;
+const CHECKED = {
+  a: four((j) => `mm_load_a(b, m, ${plus('k', j)}, M, K)`),
+  b: four((j) => `mm_load_b(b, k, ${plus('n', j)}, K, N)`),
+  bt: four((j) => `mm_load_b(b, ${plus('k', j)}, n, K, N)`),
+};
+
+/** The 64x64 template's 4-value loads and store, all checked at the edges (any hooks mm_a, mm_b, mm_store). */
+export function checkedTileHooks(k: KernelBuilder): void {
+  tileHooks(k, CHECKED.a, CHECKED.b, CHECKED.bt);
+  k.emit(shader('mm_store4'));
+}
+
+function tileHooks(k: KernelBuilder, a: string, b: string, bt: string): void {
+  k.emit(`fn mm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<MA> {\n  return ${a};\n}`);
+  k.emit(`fn mm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<MA> {\n  return ${b};\n}`);
+  k.emit(`fn mm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<MA> {\n  return ${bt};\n}`);
+}
+
 /**
- * The 128x128 kernel's tile loads of 4 consecutive values (mm_a4 along K, mm_b4 along N,
- * mm_bt4 along K of B = W^T): one unchecked 16- (or 8-) byte load when the inputs are stored
- * and every tile lies inside the matrices, else 4 loads that read zeros past the edges.
+ * The tile loads of a product: with `fast` (float inputs, every tile inside the matrices) one
+ * unchecked 16- (or 8-) byte load where an input is stored, else the checked loads.
  */
-function bigLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean): void {
+function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean, fast: boolean): void {
   const P = k.p, nd = a.ndim;
-  const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
-  const inside = M % 128 === 0 && N % 128 === 0 && K % 8 === 0 && b.ndim === nd;
+  const pn = P.u32(N), pk = P.u32(K);
+  const inside = fast && b.ndim === nd;
   const la = inside ? storedFour(k, g, a, [K, 1], M * K) : null;
   const lb = inside && !bt ? storedFour(k, g, b, [N, 1], K * N) : null;
   const lt = inside && bt ? storedFour(k, g, b, [1, K], N * K) : null;
-  const four = (f: (j: number) => string) => `vec4<f32>(${[0, 1, 2, 3].map(f).join(', ')})`;
-  const plus = (v: string, j: number) => (j ? `${v} + ${j}u` : v);
-  k.emit(`fn mm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<f32> {\n  return ${la ? la('b', `m * ${pk} + k`) : four((j) => `mm_load_a(b, m, ${plus('k', j)}, M, K)`)};\n}`);
-  k.emit(`fn mm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<f32> {\n  return ${lb ? lb('b', `k * ${pn} + n`) : four((j) => `mm_load_b(b, k, ${plus('n', j)}, K, N)`)};\n}`);
-  k.emit(`fn mm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<f32> {\n  return ${lt ? lt('b', `n * ${pk} + k`) : four((j) => `mm_load_b(b, ${plus('k', j)}, n, K, N)`)};\n}`);
+  tileHooks(k, la ? la('b', `m * ${pk} + k`) : CHECKED.a, lb ? lb('b', `k * ${pn} + n`) : CHECKED.b, lt ? lt('b', `n * ${pk} + k`) : CHECKED.bt);
 }
 
 /** B as rows of a stored weight W [N, K] (B = W^T, as Linear layers hold it), 16-byte aligned. */
