@@ -140,16 +140,17 @@ for (const [Mx, K, N] of !want('matmul') ? [] : big ? [[512, 2048, 8192], [512, 
 // and biases, and float16), results kept in float32 (an astype epilogue) so no pack kernel runs
 const REP = 16;
 for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096], [4096, 11008]] : [[256, 512]]) {
-  for (const kind of ['4-bit', 'float16'] as const) {
+  for (const kind of ['4-bit', '8-bit', 'float16'] as const) {
     const x = mx.random.normal([1, K]).astype(mx.float16);
     const ws = Array.from({ length: REP }, (_, i) => {
       const w = mx.random.normal([Nout, K], mx.float16, 0, 0.02, { key: mx.random.key(i) });
-      return kind === '4-bit' ? mx.quantize(w, 64, 4) : [w];
+      return kind === 'float16' ? [w] : mx.quantize(w, 64, kind === '4-bit' ? 4 : 8);
     });
     await mx.eval(x, ...ws.flat());
-    const calls = () => ws.map((w) => (w.length === 3 ? mx.quantizedMatmul(x, w[0], w[1], w[2], true, 64, 4) : mx.matmul(x, mx.transpose(w[0]))).astype(mx.float32));
-    const bytes = kind === '4-bit' ? (Nout * K) / 2 + (Nout * K / 64) * 2 * 2 : Nout * K * 2; // weights + f16 scales and biases
-    const name = `${kind} GEMV ${Nout}x${K}${kind === '4-bit' ? ' (group 64, f16)' : ''}`;
+    const bits = kind === '4-bit' ? 4 : 8;
+    const calls = () => ws.map((w) => (w.length === 3 ? mx.quantizedMatmul(x, w[0], w[1], w[2], true, 64, bits) : mx.matmul(x, mx.transpose(w[0]))).astype(mx.float32));
+    const bytes = kind === 'float16' ? Nout * K * 2 : (Nout * K * bits) / 8 + (Nout * K / 64) * 2 * 2; // weights + f16 scales and biases
+    const name = `${kind} GEMV ${Nout}x${K}${kind === 'float16' ? '' : ' (group 64, f16)'}`;
     const ms = (await time(() => sync(calls()), big ? 20 : 3)) / REP;
     const gbs = bytes / (ms / 1e3) / 1e9;
     rows.push({ bench: `${name}, wall per call`, value: gbs.toFixed(0), unit: 'GB/s', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });

@@ -1,20 +1,32 @@
-// Decode GEMV over 4-bit affine weights and one row of x: a workgroup of F4_T threads computes
-// 4 outputs. Each thread takes a pack of 32 values of all 4 rows at a time (one 16-byte load
-// per row), so each x load serves four rows. Codes are masked in place (w & 0xf0 is 16 q, up to
-// w & 0xf000) and x is prescaled by 1, 1/16, 1/256, 1/4096 instead of shifting every code.
-// Hooks: const F4_T (threads), qg_rows() (N), qg_packs() (K / 32), qg_batch(), qg_pack(b, n, p) ->
-// vec4<u32>, qg_sb(b, n, p) -> (scale, bias) of the pack's group, qg_x8(b, q) -> mat2x4<f32>
-// (x values 8q..8q+7), r4_store(b, n, v) (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup
-// sum, at 0).
+// Decode GEMV over 4- or 8-bit affine weights and one row of x: a workgroup of F4_T threads
+// computes 4 outputs. Each thread takes a pack of 32 values of all 4 rows at a time (16 bytes
+// per row at 4 bits, 32 at 8), so each x load serves four rows. Codes are masked in place
+// (at 4 bits w & 0xf0 is 16 q, up to w & 0xf000; at 8 bits w & 0xff00 is 256 q, up to
+// w & 0xff000000) and x is prescaled by the inverse powers instead of shifting every code.
+// Hooks: const F4_T (threads), const QG_BITS (4 or 8), qg_rows() (N), qg_packs() (K / 32),
+// qg_batch(), qg_pack(b, n, p, h) -> vec4<u32> (16-byte half h of pack p of row n),
+// qg_sb(b, n, p) -> (scale, bias) of the pack's group, qg_x8(b, q) -> mat2x4<f32> (x values
+// 8q..8q+7), r4_store(b, n, v) (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
 
-const QG_MASK = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
-const QG_PRE = vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625);
+const QG_MASK4 = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
+const QG_MASK8 = vec4<u32>(0xffu, 0xff00u, 0xff0000u, 0xff000000u);
+const QG_PRE = select(vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08),
+                      vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625), QG_BITS == 4u);
 
-// 8 codes of word w times 8 prescaled x values, into 4 running sums
-fn qg_word(w: u32, y0: vec4<f32>, y1: vec4<f32>, d: vec4<f32>) -> vec4<f32> {
-  let lo = vec4<f32>(vec4<u32>(w) & QG_MASK);
-  let hi = vec4<f32>(vec4<u32>(w >> 16u) & QG_MASK);
-  return fma(hi, y1, fma(lo, y0, d));
+// 8 codes (chunk c of a pack: one word at 4 bits, two at 8) times 8 prescaled x values, into
+// 4 running sums
+fn qg_chunk(lo: vec4<u32>, hi: vec4<u32>, c: u32, y0: vec4<f32>, y1: vec4<f32>, d: vec4<f32>) -> vec4<f32> {
+  var a: vec4<f32>;
+  var e: vec4<f32>;
+  if (QG_BITS == 4u) {
+    a = vec4<f32>(vec4<u32>(lo[c]) & QG_MASK4);
+    e = vec4<f32>(vec4<u32>(lo[c] >> 16u) & QG_MASK4);
+  } else {
+    let h = select(hi, lo, c < 2u);
+    a = vec4<f32>(vec4<u32>(h[(2u * c) & 3u]) & QG_MASK8);
+    e = vec4<f32>(vec4<u32>(h[(2u * c + 1u) & 3u]) & QG_MASK8);
+  }
+  return fma(e, y1, fma(a, y0, d));
 }
 
 @compute @workgroup_size(F4_T)
@@ -33,10 +45,21 @@ fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
   if (live) {
     let packs = qg_packs();
     for (var p = lid.x; p < packs; p += F4_T) {
-      let w0 = qg_pack(b, n0, p);
-      let w1 = qg_pack(b, n1, p);
-      let w2 = qg_pack(b, n2, p);
-      let w3 = qg_pack(b, n3, p);
+      let w0 = qg_pack(b, n0, p, 0u);
+      let w1 = qg_pack(b, n1, p, 0u);
+      let w2 = qg_pack(b, n2, p, 0u);
+      let w3 = qg_pack(b, n3, p, 0u);
+      // the second 16 bytes of each pack at 8 bits
+      var v0 = w0;
+      var v1 = w1;
+      var v2 = w2;
+      var v3 = w3;
+      if (QG_BITS == 8u) {
+        v0 = qg_pack(b, n0, p, 1u);
+        v1 = qg_pack(b, n1, p, 1u);
+        v2 = qg_pack(b, n2, p, 1u);
+        v3 = qg_pack(b, n3, p, 1u);
+      }
       let s0 = qg_sb(b, n0, p);
       let s1 = qg_sb(b, n1, p);
       let s2 = qg_sb(b, n2, p);
@@ -51,10 +74,10 @@ fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
         let y0 = x[0] * QG_PRE;
         let y1 = x[1] * QG_PRE;
         sx += x[0] + x[1];
-        d0 = qg_word(w0[c], y0, y1, d0);
-        d1 = qg_word(w1[c], y0, y1, d1);
-        d2 = qg_word(w2[c], y0, y1, d2);
-        d3 = qg_word(w3[c], y0, y1, d3);
+        d0 = qg_chunk(w0, v0, c, y0, y1, d0);
+        d1 = qg_chunk(w1, v1, c, y0, y1, d1);
+        d2 = qg_chunk(w2, v2, c, y0, y1, d2);
+        d3 = qg_chunk(w3, v3, c, y0, y1, d3);
       }
       let one = vec4<f32>(1.0);
       let sd = vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one));

@@ -148,17 +148,17 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
       const V = k.inputVec4(src);
       emitX8(k, g, x, 'qm_x8', M, K);
-      if (M === 1 && a.q.bits === 4 && biases) {
-        // one row of x at 4 bits: 4 weight rows per workgroup share each x load
+      if (M === 1 && biases) {
+        // one row of x: 4 weight rows per workgroup share each x load
         const packs = K / 32, T = packs >= 256 ? 128 : packs >= 64 ? 64 : 32;
         k.label = k.label.replace('quantizedMatmul.gemv', 'quantizedMatmul.gemv4');
-        k.emit(`const F4_T: u32 = ${T}u;`);
+        k.emit(`const F4_T: u32 = ${T}u;\nconst QG_BITS: u32 = ${a.q.bits}u;`);
         k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));
         k.emit(fn('qg_rows', '', 'u32', `  return ${pN};`));
         k.emit(fn('qg_packs', '', 'u32', `  return ${packs}u;`));
         k.emit(fn('qg_batch', '', 'u32', '  return qm_batch();'));
         k.emit(fn('qg_x8', 'b: u32, q: u32', 'mat2x4<f32>', '  return qm_x8(b, 0u, q);'));
-        k.emit(fn('qg_pack', 'b: u32, n: u32, pk: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk];`));
+        k.emit(fn('qg_pack', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
         k.emit(fn('qg_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
         k.emit(shader('rows4'));
         k.emit(`fn r4_store(b: u32, n: u32, v: f32) {\n  qm_store(b, 0u, n, v);\n}`);

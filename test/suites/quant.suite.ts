@@ -118,6 +118,7 @@ export const quantSuite = suite('quant', (t) => {
       [1, 64, 7, 4, 32, true, 'float32', [2], [2]],
       [1, 96, 6, 4, 32, true, 'float16', [3], []],
       [1, 4096, 17, 4, 128, true, 'bfloat16', [], []],
+      [1, 96, 7, 8, 32, true, 'float16', [2], [2]],
     ];
     const pairs = configs.map(([M, K, N, bits, gs, tr, dt, xb, wb], i) => {
       const w = normal([...wb, ...(tr ? [N, K] : [K, N])], 100 + i, dt);
@@ -136,23 +137,25 @@ export const quantSuite = suite('quant', (t) => {
     }
   });
 
-  test('one x row at 4 bits takes the 4-rows-per-workgroup GEMV kernel (a fused epilogue too)', async (ctx) => {
-    const w = normal([10, 256], 7);
-    const [wq, s, b] = quantized(w, 64, 4);
-    const x = normal([1, 256], 8), r = normal([1, 10], 9);
-    await mx.eval(wq, s, b, x, r);
-    const lines: string[] = [];
-    mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
-    let y: MxArray;
-    try {
-      y = mx.add(mx.quantizedMatmul(x, wq, s, b, true, 64, 4), r);
-      await mx.eval(y);
-    } finally {
-      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+  test('one x row at 4 and 8 bits takes the 4-rows-per-workgroup GEMV kernel (a fused epilogue too)', async (ctx) => {
+    for (const bits of [4, 8]) {
+      const w = normal([10, 256], 7);
+      const [wq, s, b] = quantized(w, 64, bits);
+      const x = normal([1, 256], 8), r = normal([1, 10], 9);
+      await mx.eval(wq, s, b, x, r);
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+      let y: MxArray;
+      try {
+        y = mx.add(mx.quantizedMatmul(x, wq, s, b, true, 64, bits), r);
+        await mx.eval(y);
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].includes('quantizedMatmul.gemv4'), `${bits} bits: ${lines.join('; ')}`);
+      const ref = mx.add(reference(x, wq, s, b, true, 64, bits), r);
+      assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4, msg: `${bits} bits` });
     }
-    if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].includes('quantizedMatmul.gemv4'), lines.join('; '));
-    const ref = mx.add(reference(x, wq, s, b, true, 64, 4), r);
-    assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4 });
   });
 
   test('mxfp4 quantizedMatmul (GEMV and tiled) and 1-D x', async () => {
