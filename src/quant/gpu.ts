@@ -1,6 +1,6 @@
 // WebGPU kernels of the quantized ops. quantize/dequantize are map kernels (one thread per
 // output word); quantizedMatmul and gatherQmm dequantize in registers (GEMV template for
-// transpose with at most 8 rows) or in a workgroup tile (shaders/quant_mm.wgsl).
+// transpose with at most 8 rows) or in the 64x64 float tile kernel's loads (shaders/matmul.wgsl).
 import type { MxArray, Realized } from '../core/array.ts';
 import { uint32 } from '../core/dtype.ts';
 import { contiguousStrides, isContiguous, type Shape } from '../core/shape.ts';
@@ -8,7 +8,7 @@ import type { Epilogue, Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { mapKernel } from '../backend/webgpu/kernels/map.ts';
-import { emitX8 } from '../backend/webgpu/kernels/matmul.ts';
+import { emitX8, tileHooks } from '../backend/webgpu/kernels/matmul.ts';
 import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 import { shader } from '../backend/webgpu/wgsl.ts';
 import { qmmWeightInputs, type QmmAttrs } from './cpu.ts';
@@ -173,19 +173,37 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     const entry = 32 % a.q.bits === 0 ? 'qmv_pow2' : 'qmv_main';
     cx.push(k.build('quant_gemv', entry, st.gpu!.buffer, grid(P * blocks, maxDim)));
   } else {
-    const tm = Math.ceil(M / 32), tn = Math.ceil(N / 32);
-    const consts: [string, string][] = [['m', pM], ['n', pN], ['k', pK], ['tiles_m', p.u32(tm)], ['tiles_n', p.u32(tn)]];
-    for (const [name, v] of consts) k.emit(fn(`qm_${name}`, '', 'u32', `  return ${v};`));
-    // the weight as a K x N matrix: stored [N, K] with transpose, else [K, N]
+    // the 64x64 float tile kernel (shaders/matmul.wgsl) over the weight as a K x N matrix
+    // (stored [N, K] with transpose, so B's K axis is contiguous), dequantized as tiles load
+    const tm = Math.ceil(M / 64), tn = Math.ceil(N / 64);
+    k.emit(`alias MA = f32;\nconst MM_BT: bool = ${a.transpose};`);
+    const consts: [string, string][] = [['m', pM], ['n', pN], ['k', pK], ['batch', p.u32(P)], ['tiles_m', p.u32(tm)], ['tiles_n', p.u32(tn)]];
+    for (const [name, v] of consts) k.emit(fn(`mm_${name}`, '', 'u32', `  return ${v};`));
     const [r, c] = a.transpose ? ['n', 'k'] : ['k', 'n'];
-    const bits = p.u32(a.q.bits);
+    const bits = p.u32(a.q.bits), gs = p.u32(a.q.groupSize);
     k.emit(fn('qm_w', 'b: u32, k: u32, n: u32', 'f32', [
       `  let bit = ${c} * ${bits};`, '  let j = bit >> 5u;', '  let sh = bit & 31u;', `  var v = qm_word(b, ${r}, j) >> sh;`,
       `  if (sh + ${bits} > 32u) {\n    v |= qm_word(b, ${r}, j + 1u) << (32u - sh);\n  }`,
-      `  let sb = qm_sbg(b, ${r}, ${c} / ${p.u32(a.q.groupSize)});`,
+      `  let sb = qm_sbg(b, ${r}, ${c} / ${gs});`,
       `  return sb.x * qm_val(v & ((1u << ${bits}) - 1u)) + sb.y;`,
     ].join('\n')));
-    cx.push(k.build('quant_mm', 'qmm_main', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
+    k.emit(fn('mm_a', 'b: u32, m: u32, k: u32', 'f32', '  return qm_x(b, m, k);'));
+    k.emit(fn('mm_b', 'b: u32, k: u32, n: u32', 'f32', '  return qm_w(b, k, n);'));
+    k.emit('fn mm_store(b: u32, m: u32, n: u32, v: f32) {\n  qm_store(b, m, n, v);\n}');
+    if (32 % a.q.bits === 0) {
+      // at 2, 4 and 8 bits, 4 consecutive codes of a stored row (4-aligned, so inside one
+      // group) lie in one word: one word and one scale load per 4 values
+      const q = a.q.bits;
+      const codes = [0, 1, 2, 3].map((j) => `qm_val((w >> ${j * q}u) & ${(1 << q) - 1}u)`).join(', ');
+      k.emit(fn('qm_w4', 'b: u32, r: u32, c: u32, R: u32, C: u32', 'vec4<f32>', [
+        '  if (r >= R || c >= C) {\n    return vec4<f32>(0.0);\n  }', `  let bit = c * ${bits};`, '  let w = qm_word(b, r, bit >> 5u) >> (bit & 31u);',
+        `  let sb = qm_sbg(b, r, c / ${gs});`, `  return sb.x * vec4<f32>(${codes}) + sb.y;`,
+      ].join('\n')));
+      if (a.transpose) tileHooks(k, undefined, undefined, 'qm_w4(b, n, k, N, K)');
+      else tileHooks(k, undefined, 'qm_w4(b, k, n, K, N)');
+    } else tileHooks(k);
+    k.emit(shader('mm_store4'));
+    cx.push(k.build('matmul', 'matmul_main', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
   }
   return real(st, epi ? epi.root.shape : out.shape);
 }

@@ -119,6 +119,9 @@ export const quantSuite = suite('quant', (t) => {
       [1, 96, 6, 4, 32, true, 'float16', [3], []],
       [1, 4096, 17, 4, 128, true, 'bfloat16', [], []],
       [1, 96, 7, 8, 32, true, 'float16', [2], [2]],
+      // tiled (64x64 tiles, 4 codes per word load at 2/4/8 bits): edges in M, N and K
+      [33, 128, 40, 4, 32, true, 'float16', [], []],
+      [70, 64, 96, 8, 32, false, 'float32', [], []],
     ];
     const pairs = configs.map(([M, K, N, bits, gs, tr, dt, xb, wb], i) => {
       const w = normal([...wb, ...(tr ? [N, K] : [K, N])], 100 + i, dt);
@@ -155,6 +158,31 @@ export const quantSuite = suite('quant', (t) => {
       if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].includes('quantizedMatmul.gemv4'), `${bits} bits: ${lines.join('; ')}`);
       const ref = mx.add(reference(x, wq, s, b, true, 64, bits), r);
       assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4, msg: `${bits} bits` });
+    }
+  });
+
+  test('tiled quantizedMatmul runs in the 64x64 tile kernel, 4 codes per word load at 2/4/8 bits', async (ctx) => {
+    for (const [bits, tr] of [[4, true], [8, false], [5, true]] as [number, boolean][]) {
+      const w = normal(tr ? [72, 128] : [128, 96], 11);
+      const [wq, s, b] = quantized(w, 32, bits);
+      const x = normal([40, 128], 12);
+      await mx.eval(wq, s, b, x);
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+      let y: MxArray;
+      try {
+        y = mx.quantizedMatmul(x, wq, s, b, tr, 32, bits);
+        await mx.eval(y);
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      if (ctx.device === 'gpu') {
+        const src = lines.find((l) => l.includes('fn matmul_main')) ?? '';
+        assert(src !== '', `${bits} bits: the tile kernel ran`);
+        const four = tr ? 'return qm_w4(b, n, k, N, K);' : 'return qm_w4(b, k, n, K, N);';
+        assertEqual(src.includes(four), bits !== 5, `${bits} bits: 4 codes per load`);
+      }
+      assertClose(await nums(y), await nums(reference(x, wq, s, b, tr, 32, bits)), { rtol: 1e-4, atol: 1e-4, msg: `${bits} bits` });
     }
   });
 

@@ -123,11 +123,12 @@ const CHECKED = {
 
 /** The 64x64 template's 4-value loads and store, all checked at the edges (any hooks mm_a, mm_b, mm_store). */
 export function checkedTileHooks(k: KernelBuilder): void {
-  tileHooks(k, CHECKED.a, CHECKED.b, CHECKED.bt);
+  tileHooks(k);
   k.emit(shader('mm_store4'));
 }
 
-function tileHooks(k: KernelBuilder, a: string, b: string, bt: string): void {
+/** The 4-value load hooks from WGSL expressions (over b, m/n, k, M/N, K): checked ones by default. */
+export function tileHooks(k: KernelBuilder, a = CHECKED.a, b = CHECKED.b, bt = CHECKED.bt): void {
   k.emit(`fn mm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<MA> {\n  return ${a};\n}`);
   k.emit(`fn mm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<MA> {\n  return ${b};\n}`);
   k.emit(`fn mm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<MA> {\n  return ${bt};\n}`);
