@@ -318,8 +318,6 @@ fn mx_logaddexp(a: f32, b: f32) -> f32 {
 
 // ---- error function --------------------------------------------------------------
 
-// Taylor series below 0.5 (relative accuracy near 0); Abramowitz-Stegun 7.1.26 above
-// (absolute error < 1.5e-7); exactly ±1 from 4 on, where erf rounds to 1 in f32.
 fn mx_erf(x: f32) -> f32 {
   // both branches computed and selected (no divergence), each fitted to float64 erf
   // (least squares on Chebyshev nodes; ~2.4 ulp max): |x| < 1 as x P(x^2); beyond, as

@@ -3,10 +3,9 @@
 // per row at 4 bits, 32 at 8), so each x load serves four rows. Codes are masked in place
 // (at 4 bits w & 0xf0 is 16 q, up to w & 0xf000; at 8 bits w & 0xff00 is 256 q, up to
 // w & 0xff000000) and x is prescaled by the inverse powers instead of shifting every code.
-// Hooks: const F4_T (threads), const QG_BITS (4 or 8), qg_rows() (N), qg_packs() (K / 32),
-// qg_batch(), qg_pack(b, n, p, h) -> vec4<u32> (16-byte half h of pack p of row n),
-// qg_sb(b, n, p) -> (scale, bias) of the pack's group, qg_x8(b, q) -> mat2x4<f32> (x values
-// 8q..8q+7), r4_store(b, n, v) (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
+// Hooks: const F4_T (threads), const QG_BITS (4 or 8), and those of quant_gemv_rows.wgsl
+// (qm_cols, qm_packs, qm_batch, qm_pack4, qm_sb, qm_x8 with m = 0), r4_store(b, n, v)
+// (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
 
 const QG_MASK4 = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
 const QG_MASK8 = vec4<u32>(0xffu, 0xff00u, 0xff0000u, 0xff000000u);
@@ -33,44 +32,44 @@ fn qg_chunk(lo: vec4<u32>, hi: vec4<u32>, c: u32, y0: vec4<f32>, y1: vec4<f32>, 
 fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = wid.y * nwg.x + wid.x;
-  let N = qg_rows();
+  let N = qm_cols();
   let r = rows4(g, N);
   let b = r.b;
   let n0 = r.n.x;
   let n1 = r.n.y;
   let n2 = r.n.z;
   let n3 = r.n.w;
-  let live = b < qg_batch();
+  let live = b < qm_batch();
   var acc = vec4<f32>(0.0);
   if (live) {
-    let packs = qg_packs();
+    let packs = qm_packs();
     for (var p = lid.x; p < packs; p += F4_T) {
-      let w0 = qg_pack(b, n0, p, 0u);
-      let w1 = qg_pack(b, n1, p, 0u);
-      let w2 = qg_pack(b, n2, p, 0u);
-      let w3 = qg_pack(b, n3, p, 0u);
+      let w0 = qm_pack4(b, n0, p, 0u);
+      let w1 = qm_pack4(b, n1, p, 0u);
+      let w2 = qm_pack4(b, n2, p, 0u);
+      let w3 = qm_pack4(b, n3, p, 0u);
       // the second 16 bytes of each pack at 8 bits
       var v0 = w0;
       var v1 = w1;
       var v2 = w2;
       var v3 = w3;
       if (QG_BITS == 8u) {
-        v0 = qg_pack(b, n0, p, 1u);
-        v1 = qg_pack(b, n1, p, 1u);
-        v2 = qg_pack(b, n2, p, 1u);
-        v3 = qg_pack(b, n3, p, 1u);
+        v0 = qm_pack4(b, n0, p, 1u);
+        v1 = qm_pack4(b, n1, p, 1u);
+        v2 = qm_pack4(b, n2, p, 1u);
+        v3 = qm_pack4(b, n3, p, 1u);
       }
-      let s0 = qg_sb(b, n0, p);
-      let s1 = qg_sb(b, n1, p);
-      let s2 = qg_sb(b, n2, p);
-      let s3 = qg_sb(b, n3, p);
+      let s0 = qm_sb(b, n0, p);
+      let s1 = qm_sb(b, n1, p);
+      let s2 = qm_sb(b, n2, p);
+      let s3 = qm_sb(b, n3, p);
       var d0 = vec4<f32>(0.0);
       var d1 = vec4<f32>(0.0);
       var d2 = vec4<f32>(0.0);
       var d3 = vec4<f32>(0.0);
       var sx = vec4<f32>(0.0);
       for (var c = 0u; c < 4u; c++) {
-        let x = qg_x8(b, p * 4u + c);
+        let x = qm_x8(b, 0u, p * 4u + c);
         let y0 = x[0] * QG_PRE;
         let y1 = x[1] * QG_PRE;
         sx += x[0] + x[1];

@@ -1,7 +1,6 @@
 // mx.gpu.tuneMatmul: which matmul tile kernel to use from which size is measured on the
 // adapter in hand (the two kernels' crossover moves with the GPU's size and its driver),
 // then cached per adapter in memory and, where there is one, in localStorage.
-import { DEFAULT_BIG_MIN_TILES } from '../backend/webgpu/context.ts';
 import { debugState, setDebug } from '../core/debug.ts';
 import { gpu, gpuHooks, installTuner, type MatmulTuning, type TuneOptions } from '../core/device.ts';
 import { matmul } from '../ops/matmul.ts';
@@ -123,6 +122,6 @@ installTuner({
     if (t !== null && t.bigMinTiles !== null && !(typeof t.bigMinTiles === 'number' && t.bigMinTiles >= 0)) {
       throw new Error(`[gpu.setMatmulTuning] bigMinTiles must be a number >= 0 or null; got ${String(t.bigMinTiles)}.`);
     }
-    await gpuHooks().setTuning(t === null ? DEFAULT_BIG_MIN_TILES : t.bigMinTiles ?? Infinity);
+    await gpuHooks().setTuning(t === null ? null : t.bigMinTiles ?? Infinity);
   },
 });

@@ -21,3 +21,8 @@ export const debugState: Required<DebugOptions> = { logKernels: false, timeKerne
 export function setDebug(opts: DebugOptions): void {
   Object.assign(debugState, opts);
 }
+
+/** Whether kernels are logged or timed: evaluations then build every kernel afresh (no replay). */
+export function inspecting(): boolean {
+  return debugState.logKernels || debugState.timeKernels || debugState.timeRuns;
+}

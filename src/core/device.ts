@@ -20,8 +20,8 @@ export interface GpuHooks {
   info(): Promise<Record<string, string | number>>;
   /** The matmul kernel choice in force, with the adapter's name and timestamp support. */
   tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number }>;
-  /** Changes it (recorded replays are dropped, as they hold the old kernels). */
-  setTuning(bigMinTiles: number): Promise<void>;
+  /** Changes it, null: the default (recorded replays are dropped, as they hold the old kernels). */
+  setTuning(bigMinTiles: number | null): Promise<void>;
 }
 
 /** @internal The backend's hooks, for the tuner (src/api/tune.ts). */

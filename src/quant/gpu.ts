@@ -139,7 +139,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     k.emit(fn('qm_bits', '', 'u32', `  return ${a.q.bits}u;`));
     k.emit(fn('qm_rows', '', 'u32', `  return ${M}u;`));
     k.emit(fn('qm_cols', '', 'u32', `  return ${pN};`));
-    k.emit(fn('qm_packs', '', 'u32', `  return ${p.u32(K / 32)};`));
+    k.emit(fn('qm_packs', '', 'u32', `  return ${K / 32}u;`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
     k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
     // 4 and 8 bits over stored, aligned rows: 16-byte loads, 32 threads per row
@@ -148,24 +148,18 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
       const V = k.inputVec4(src);
       emitX8(k, g, x, 'qm_x8', M, K);
+      k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
       if (M === 1 && biases) {
         // one row of x: 4 weight rows per workgroup share each x load
         const packs = K / 32, T = packs >= 256 ? 128 : packs >= 64 ? 64 : 32;
         k.label = k.label.replace('quantizedMatmul.gemv', 'quantizedMatmul.gemv4');
         k.emit(`const F4_T: u32 = ${T}u;\nconst QG_BITS: u32 = ${a.q.bits}u;`);
         k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));
-        k.emit(fn('qg_rows', '', 'u32', `  return ${pN};`));
-        k.emit(fn('qg_packs', '', 'u32', `  return ${packs}u;`));
-        k.emit(fn('qg_batch', '', 'u32', '  return qm_batch();'));
-        k.emit(fn('qg_x8', 'b: u32, q: u32', 'mat2x4<f32>', '  return qm_x8(b, 0u, q);'));
-        k.emit(fn('qg_pack', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
-        k.emit(fn('qg_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
         k.emit(shader('rows4'));
         k.emit(`fn r4_store(b: u32, n: u32, v: f32) {\n  qm_store(b, 0u, n, v);\n}`);
         cx.push(k.build('quant_gemv4', 'qgemv4', st.gpu!.buffer, grid(P * Math.ceil(N / 4), maxDim)));
         return real(st, epi ? epi.root.shape : out.shape);
       }
-      k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${p.u32(a.q.bits / 4)} + h];`));
       cx.push(k.build('quant_gemv_rows', 'qmv_rows', st.gpu!.buffer, grid(P * Math.ceil(N / 8), maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);
     }

@@ -4,7 +4,7 @@ import { installGpuHooks } from '../../core/device.ts';
 import { installCacheHooks } from '../../core/memory.ts';
 import { installDownload } from '../../core/transfer.ts';
 import { registerBackend, type Backend } from '../../ir/eval.ts';
-import { currentContext, currentDevice, getContext, useDevice } from './context.ts';
+import { currentContext, currentDevice, DEFAULT_BIG_MIN_TILES, getContext, useDevice } from './context.ts';
 import { download } from './io.ts';
 import { linkGraph, replayGraph, runSegment } from './segment.ts';
 
@@ -32,7 +32,7 @@ installGpuHooks({
   },
   setTuning: async (bigMinTiles) => {
     const c = await getContext();
-    c.tuning.bigMinTiles = bigMinTiles;
+    c.tuning.bigMinTiles = bigMinTiles ?? DEFAULT_BIG_MIN_TILES;
     c.pool.plans.clear();
   },
 });

@@ -101,16 +101,19 @@ export class KernelBuilder {
 
   /** Binds a storage's buffer as array<vec4<u32>> (16-byte loads); returns the variable name. */
   inputVec4(s: Storage): string {
-    const g = s.gpu;
-    if (!g) throw new Error('internal: GPU input has no buffer');
-    return this.vec4Names.get(g.buffer) ?? this.bindAs(g.buffer, 'vec4<u32>', this.vec4Names);
+    return this.bindOnce(s, 'vec4<u32>', this.vec4Names);
   }
 
   /** Binds a storage's buffer as array<vec2<u32>> (8-byte loads: 4 halves); returns the name. */
   inputVec2(s: Storage): string {
+    return this.bindOnce(s, 'vec2<u32>', this.vec2Names);
+  }
+
+  /** The binding of `s` as array<T> recorded in `names`, made on first use. */
+  private bindOnce(s: Storage, T: string, names: Map<GPUBuffer, string>): string {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
-    return this.vec2Names.get(g.buffer) ?? this.bindAs(g.buffer, 'vec2<u32>', this.vec2Names);
+    return names.get(g.buffer) ?? this.bindAs(g.buffer, T, names);
   }
 
   /** A new read-only binding of `buffer` as array<T>, recorded in `names`. */

@@ -4,7 +4,7 @@
 import type { MxArray, Realized } from '../../core/array.ts';
 import type { Dtype } from '../../core/dtype.ts';
 import { Storage } from '../../core/memory.ts';
-import { debugState } from '../../core/debug.ts';
+import { debugState, inspecting } from '../../core/debug.ts';
 import { contiguousStrides } from '../../core/shape.ts';
 import { realizedOf, type RunOptions } from '../../ir/eval.ts';
 import { ExprGen } from './codegen.ts';
@@ -104,7 +104,7 @@ export async function runSegment(nodes: MxArray[], env: Map<MxArray, Realized>, 
   ctx.check(() => `running ${describe(nodes)}`);
   // a structure seen before runs its recorded dispatches (replay.ts); logging needs codegen
   const ext = (x: MxArray) => realizedOf(x, env);
-  const sig = debugState.logKernels || debugState.timeKernels || debugState.timeRuns ? null : signature(nodes, needed, ext);
+  const sig = inspecting() ? null : signature(nodes, needed, ext);
   const recorded = sig ? ctx.pool.plans.get(sig.key) : undefined;
   lastRun = sig ? { sig, nodes } : null;
   if (sig && recorded) return replaySegment(ctx, recorded, sig, nodes, env, opts);
@@ -237,7 +237,7 @@ let pending: { sorted: MxArray[]; pre: Signature } | null = null;
  * was linked to a recorded segment runs that segment's plan directly.
  */
 export async function replayGraph(sorted: MxArray[], outs: MxArray[], opts: RunOptions): Promise<Map<MxArray, Realized> | null> {
-  if (debugState.logKernels || debugState.timeKernels || debugState.timeRuns) return null;
+  if (inspecting()) return null;
   const ctx = await getContext();
   const pre = signature(sorted, new Set(outs), (x) => x._data!);
   const link = pre && ctx.pool.plans.linkOf(pre.key);
@@ -263,7 +263,7 @@ export function linkGraph(sorted: MxArray[], outs: MxArray[], alias: Map<MxArray
   const pre = pending?.sorted === sorted ? pending.pre : null;
   lastRun = null;
   pending = null;
-  if (!ctx || !run || !pre || debugState.logKernels || debugState.timeKernels || debugState.timeRuns) return;
+  if (!ctx || !run || !pre || inspecting()) return;
   const plan = ctx.pool.plans.peek(run.sig.key);
   if (!plan || ctx.pool.plans.linkOf(pre.key)) return;
   const extMap = run.sig.ext.map((x) => pre.ext.indexOf(x));

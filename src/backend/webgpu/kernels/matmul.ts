@@ -76,6 +76,22 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
 }
 
 /**
+ * The float dtype x's values are stored in, when its storage holds them as they are (its own
+ * float16/bfloat16, or a 32-bit float: a float computed in this run may sit in a 32-bit
+ * temporary); null otherwise.
+ */
+function storedFloat(x: MxArray, st: Storage | null): 'float32' | 'float16' | 'bfloat16' | null {
+  const dt = st?.dtype.name;
+  if (dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V')) return dt;
+  return (dt === 'float16' || dt === 'bfloat16') && st!.dtype === x.dtype ? dt : null;
+}
+
+/** WGSL turning a u32 of two packed halves (float16 or bfloat16) into a vec2<f32>. */
+function halves(dt: 'float16' | 'bfloat16'): (w: string) => string {
+  return dt === 'float16' ? (w) => `unpack2x16float(${w})` : (w) => `vec2<f32>(bitcast<f32>(${w} << 16u), bitcast<f32>(${w} & 0xffff0000u))`;
+}
+
+/**
  * 4 consecutive stored values of x along an axis as a vec4<f32>, when x is stored (float32,
  * or float16/bfloat16 as such) with these strides for its last two axes and its batch axes
  * contiguous above them or broadcast: a function of the element index (a multiple of 4)
@@ -85,9 +101,8 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   const nd = x.ndim;
   const acc = g.accessOf(x);
   const src = acc.src.kind === 'buf' ? acc.src.storage : null;
-  const dt = src?.dtype.name ?? '';
-  const f32 = dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V');
-  if (!src?.gpu || !(f32 || (dt === x.dtype.name && (dt === 'float16' || dt === 'bfloat16'))) || acc.offset % 4 !== 0) return null;
+  const dt = storedFloat(x, src);
+  if (!src?.gpu || !dt || acc.offset % 4 !== 0) return null;
   if (acc.strides[nd - 2] !== last2[0] || acc.strides[nd - 1] !== last2[1]) return null;
   // batch axes either contiguous above the matrices or all broadcast (stride 0)
   const axes = x.shape.slice(0, nd - 2).map((d, i) => [d, acc.strides[i]]).filter(([d]) => d > 1);
@@ -100,12 +115,12 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   if (!chain && !axes.every(([, st]) => st === 0)) return null;
   const P = k.p;
   const at = (b: string, i: string) => `${P.u32(acc.offset / 4)} + (${chain ? `${b} * ${P.u32(perBatch)} + ` : ''}${i}) / 4u`;
-  if (f32) {
+  if (dt === 'float32') {
     const V = k.inputVec4(src);
     return (b, i) => `bitcast<vec4<f32>>(${V}[${at(b, i)}])`;
   }
   const V = k.inputVec2(src);
-  const two = dt === 'float16' ? (w: string) => `unpack2x16float(${w})` : (w: string) => `vec2<f32>(bitcast<f32>(${w} << 16u), bitcast<f32>(${w} & 0xffff0000u))`;
+  const two = halves(dt);
   const name = k.fresh('mm_four');
   k.emit(`fn ${name}(v: vec2<u32>) -> vec4<f32> {\n  return vec4<f32>(${two('v.x')}, ${two('v.y')});\n}`);
   return (b, i) => `${name}(${V}[${at(b, i)}])`;
@@ -168,15 +183,13 @@ export function emitX8(k: KernelBuilder, g: ExprGen, x: MxArray, name: string, M
   const P = k.p;
   const acc = K % 8 === 0 ? g.accessOf(x) : null;
   const st = acc?.src.kind === 'buf' ? acc.src.storage : null;
-  // a float computed in this run may sit in a 32-bit temporary: read what is stored
-  const dt = st?.dtype.name ?? '';
-  const stored = !!st && (st.dtype === x.dtype || (dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V')));
-  if (acc && st?.gpu && stored && ['float16', 'bfloat16', 'float32'].includes(dt) && acc.offset % 8 === 0 && isContiguous(x.shape, acc.strides)) {
+  const dt = storedFloat(x, st);
+  if (acc && st?.gpu && dt && acc.offset % 8 === 0 && isContiguous(x.shape, acc.strides)) {
     const V = k.inputVec4(st);
     if (dt === 'float32') {
       k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let i = ${P.u32(acc.offset / 4)} + (b * ${P.u32(M)} + m) * ${P.u32(K / 4)} + 2u * q;\n  return mat2x4<f32>(bitcast<vec4<f32>>(${V}[i]), bitcast<vec4<f32>>(${V}[i + 1u]));\n}`);
     } else {
-      const two = dt === 'float16' ? (v: string) => `unpack2x16float(${v})` : (v: string) => `vec2<f32>(bitcast<f32>(${v} << 16u), bitcast<f32>(${v} & 0xffff0000u))`;
+      const two = halves(dt);
       k.emit(`fn ${name}(b: u32, m: u32, q: u32) -> mat2x4<f32> {\n  let v = ${V}[${P.u32(acc.offset / 8)} + (b * ${P.u32(M)} + m) * ${P.u32(K / 8)} + q];\n  return mat2x4<f32>(vec4<f32>(${two('v.x')}, ${two('v.y')}), vec4<f32>(${two('v.z')}, ${two('v.w')}));\n}`);
     }
     return;
@@ -203,7 +216,7 @@ function gemvRowsNode(
   if (dt === 'float32') {
     k.emit(`fn gt_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  let i = ${P.u32(w.offset / 4)} + n * ${P.u32(K / 4)} + 2u * q;\n  return mat2x4<f32>(bitcast<vec4<f32>>(${W}[i]), bitcast<vec4<f32>>(${W}[i + 1u]));\n}`);
   } else {
-    const two = dt === 'float16' ? (x: string) => `unpack2x16float(${x})` : (x: string) => `vec2<f32>(bitcast<f32>(${x} << 16u), bitcast<f32>(${x} & 0xffff0000u))`;
+    const two = halves(dt as 'float16' | 'bfloat16');
     k.emit(`fn gt_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  let v = ${W}[${P.u32(w.offset / 8)} + n * ${P.u32(K / 8)} + q];\n  return mat2x4<f32>(vec4<f32>(${two('v.x')}, ${two('v.y')}), vec4<f32>(${two('v.z')}, ${two('v.w')}));\n}`);
   }
   const st = storeExpr(k, g, n, root, 'f32', 'v', 'i');
@@ -216,8 +229,6 @@ function gemvRowsNode(
     k.label = k.label.replace('matmul.gemv', 'matmul.gemv4');
     k.emit(`const F4_T: u32 = ${Q >= 256 ? 128 : Q >= 64 ? 64 : 32}u;`);
     k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));
-    k.emit('fn gv_n() -> u32 {\n  return gt_n();\n}\nfn gv_chunks() -> u32 {\n  return gt_chunks();\n}\nfn gv_batch() -> u32 {\n  return gt_batch();\n}');
-    k.emit('fn gv_w8(b: u32, n: u32, q: u32) -> mat2x4<f32> {\n  return gt_w8(b, n, q);\n}\nfn gv_x8(b: u32, q: u32) -> mat2x4<f32> {\n  return gt_x8(b, 0u, q);\n}');
     k.emit(shader('rows4'));
     k.emit('fn r4_store(b: u32, n: u32, v: f32) {\n  gt_store(b, 0u, n, v);\n}');
     cx.push(k.build('gemv4', 'gemv4', out.gpu!.buffer, grid(batch * Math.ceil(N / 4), maxDim)));
