@@ -9,4 +9,6 @@ const common = {
 for (const name of ['ops', 'kernels', 'lm', 'train', 'profile']) {
   await build({ ...common, entryPoints: [`bench/${name}.ts`], outfile: `dist/gpu/${name}.mjs` });
 }
-console.log('built dist/gpu/{ops,kernels,lm,train}.mjs');
+// the test suites' gpu cases, for correctness at the device's own paths (subgroup matrices, ...)
+await build({ ...common, entryPoints: ['test/gpu/run-suites.ts'], outfile: 'dist/gpu/suites.mjs' });
+console.log('built dist/gpu/{ops,kernels,lm,train,profile,suites}.mjs');

@@ -11,6 +11,8 @@ const G = globalThis as any;
 const args: string[] = G.Deno?.args ?? (G.process?.argv ?? []).slice(2);
 const big = args.includes('--big');
 const peak = Number(args.find((a) => a.startsWith('--peak='))?.slice(7) ?? 67000);
+// dense f16 tensor peak (f32 accumulate) for subgroup-matrix rows: H100 SXM 989 TFLOP/s
+const tensorPeak = Number(args.find((a) => a.startsWith('--tensor-peak='))?.slice(14) ?? 989000);
 // --only=matmul,gemv,fft,map,sdpa runs some sections
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (s: string) => !only || only.includes(s);
@@ -112,28 +114,42 @@ if (want('matmul') && big) {
   const per = t.measured.map((r) => `${r.m}x${r.n}x${r.k}: ${r.small.toFixed(0)} / ${r.big.toFixed(0)}`).join('; ');
   rows.push({ bench: 'matmul tuning: 128x128 tiles from this many tiles (64x64 / 128x128 kernel µs per size)', value: String(t.bigMinTiles), unit: 'tiles', ms: per });
 }
-for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
+// float16 products twice where the device has subgroup-matrix units: on them (against the
+// tensor peak) and on the tile kernels (mx.gpu.setSubgroupMatrix(false))
+const hasSm = want('matmul') && (await mx.gpu.setSubgroupMatrix(true));
+const smModes = (dt: mx.DtypeName) => (hasSm && dt === 'float16' ? [true, false] : [false]);
+const smTag = (on: boolean) => (on ? ', subgroup matrix' : hasSm ? ', tile kernel' : '');
+for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, 'float32'], [4096, 'float32'], [2048, 'float16'], [4096, 'float16'], [4096, 'bfloat16']] : [[256, 'float32'], [256, 'float16']]) as [number, mx.DtypeName][]) {
   const a = mx.random.normal([N, N]).astype(dt), b = mx.random.normal([N, N]).astype(dt);
   await mx.eval(a, b);
-  const ms = await time(() => sync([mx.matmul(a, b)]), big ? 10 : 3);
-  const gf = (2 * N ** 3) / (ms / 1e3) / 1e9;
-  rows.push({ bench: `matmul ${dt} ${N}^3`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
-  // the kernel alone (timestamps; median of 5)
-  const us: number[] = [];
-  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(() => sync([mx.matmul(a, b)]), 'matmul'));
-  if (us.length) {
-    const g = (2 * N ** 3) / (median(us.sort((x, y) => x - y)) / 1e6) / 1e9;
-    rows.push({ bench: `matmul ${dt} ${N}^3, GPU time`, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / peak).toFixed(3) });
+  for (const on of smModes(dt)) {
+    await mx.gpu.setSubgroupMatrix(on);
+    const pk = on ? tensorPeak : peak;
+    const ms = await time(() => sync([mx.matmul(a, b)]), big ? 10 : 3);
+    const gf = (2 * N ** 3) / (ms / 1e3) / 1e9;
+    rows.push({ bench: `matmul ${dt} ${N}^3${smTag(on)}`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / pk).toFixed(3) });
+    // the kernel alone (timestamps; median of 5)
+    const us: number[] = [];
+    for (let r = 0; r < 5; r++) us.push(...await gpuTimes(() => sync([mx.matmul(a, b)]), 'matmul'));
+    if (us.length) {
+      const g = (2 * N ** 3) / (median(us.sort((x, y) => x - y)) / 1e6) / 1e9;
+      rows.push({ bench: `matmul ${dt} ${N}^3${smTag(on)}, GPU time`, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / pk).toFixed(3) });
+    }
   }
+  if (want('matmul')) await mx.gpu.setSubgroupMatrix(true);
 }
 
 // ---- prefill-shaped products against weights stored as Linear holds them (W [N, K], x @ W^T)
 for (const [Mx, K, N] of !want('matmul') ? [] : big ? [[512, 2048, 8192], [512, 8192, 2048], [2048, 2048, 2048]] : [[64, 128, 256]]) {
   const x = mx.random.normal([Mx, K]).astype(mx.float16), w = mx.random.normal([N, K]).astype(mx.float16);
   await mx.eval(x, w);
-  const ms = await time(() => sync([mx.matmul(x, mx.transpose(w))]), big ? 10 : 3);
-  const gf = (2 * Mx * K * N) / (ms / 1e3) / 1e9;
-  rows.push({ bench: `matmul float16 x [${Mx}, ${K}] @ W^T (W [${N}, ${K}])`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / peak).toFixed(3) });
+  for (const on of smModes('float16')) {
+    await mx.gpu.setSubgroupMatrix(on);
+    const ms = await time(() => sync([mx.matmul(x, mx.transpose(w))]), big ? 10 : 3);
+    const gf = (2 * Mx * K * N) / (ms / 1e3) / 1e9;
+    rows.push({ bench: `matmul float16 x [${Mx}, ${K}] @ W^T (W [${N}, ${K}])${smTag(on)}`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / (on ? tensorPeak : peak)).toFixed(3) });
+  }
+  await mx.gpu.setSubgroupMatrix(true);
 }
 
 // ---- decode GEMV: x [1, K] times 16 distinct [N, K] weights (4-bit group 64 with f16 scales

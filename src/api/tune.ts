@@ -83,6 +83,8 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
   const reps = opts.reps ?? 5;
   const measured: MatmulTuning['measured'] = [];
   const before = state.bigMinTiles;
+  // the tile kernels alone (float32 products could otherwise take subgroup matrices)
+  await h.setSubgroupMatrix(false);
   try {
     for (const [m, n, k] of sizes) {
       const x = normal([m, k], undefined, 0, 1, { stream: gpu }), y = normal([k, n], undefined, 0, 1, { stream: gpu });
@@ -99,6 +101,8 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
   } catch (e) {
     await h.setTuning(before);
     throw e;
+  } finally {
+    await h.setSubgroupMatrix(state.subgroupMatrix);
   }
   // the 128x128 kernel from the fewest tiles at and above which it is never slower (sizes
   // it cannot run: under 128 rows or columns, or K < 32, do not count)

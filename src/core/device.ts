@@ -19,9 +19,11 @@ export interface GpuHooks {
   /** Adapter description and limits (opens the device). */
   info(): Promise<Record<string, string | number>>;
   /** The matmul kernel choice in force, with the adapter's name and timestamp support. */
-  tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number }>;
+  tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number; subgroupMatrix: boolean }>;
   /** Changes it, null: the default (recorded replays are dropped, as they hold the old kernels). */
   setTuning(bigMinTiles: number | null): Promise<void>;
+  /** Turns the subgroup-matrix matmul on or off; resolves to whether the device has it. */
+  setSubgroupMatrix(on: boolean): Promise<boolean>;
 }
 
 /** @internal The backend's hooks, for the tuner (src/api/tune.ts). */
@@ -120,6 +122,18 @@ export class GpuDevice extends Device {
   setMatmulTuning(t: Pick<MatmulTuning, 'bigMinTiles'> | null): Promise<void> {
     if (!tuner) throw new Error('[gpu.setMatmulTuning] The tuner is not loaded.');
     return tuner.set(t);
+  }
+  /**
+   * Lets float matmuls use the device's subgroup-matrix units (tensor cores, Apple simdgroup
+   * matrices) where it exposes `chromium-experimental-subgroup-matrix` (on by default), or
+   * keeps them on the tile kernels. Resolves to whether this device has such units.
+   * @example
+   * const has = await mx.gpu.setSubgroupMatrix(false);   // tile kernels only
+   */
+  setSubgroupMatrix(on: boolean): Promise<boolean> {
+    if (!hooks) throw new Error('[gpu.setSubgroupMatrix] The WebGPU backend is not loaded.');
+    if (typeof on !== 'boolean') throw new Error(`[gpu.setSubgroupMatrix] expects true or false; got ${String(on)}.`);
+    return hooks.setSubgroupMatrix(on);
   }
   /** The GPUDevice in use, or null before the first GPU evaluation. */
   get device(): GPUDevice | null {

@@ -267,7 +267,8 @@ const isMain = (() => {
   const meta = import.meta as { main?: boolean; url: string };
   if (g.Deno) return meta.main === true;
   const script = g.process?.argv[1] ?? '';
-  return !!script && (meta.url.endsWith(script) || /\/(cli\.(js|ts|mjs)|webmlx)$/.test(script));
+  // by the script's name, not import.meta.url: a bundle that includes this module is not the CLI
+  return /[\\/](cli\.(js|ts|mjs)|webmlx)$/.test(script);
 })();
 if (isMain) {
   const argv = g.Deno ? g.Deno.args : g.process!.argv.slice(2);

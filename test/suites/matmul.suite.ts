@@ -60,11 +60,14 @@ export const matmulSuite = suite('matmul', (t) => {
   // take it; the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
   // (small: never the 128x128 kernel, so the 64x64 one)
   const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][], small = false) => {
+    // (the tile kernels, also where the device has subgroup-matrix units)
     if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: small ? null : 0 });
+    if (device === 'gpu') await mx.gpu.setSubgroupMatrix(false);
     try {
       for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt, small);
     } finally {
       if (device === 'gpu') await mx.gpu.setMatmulTuning(null);
+      if (device === 'gpu') await mx.gpu.setSubgroupMatrix(true);
     }
   };
 
@@ -166,6 +169,60 @@ export const matmulSuite = suite('matmul', (t) => {
     });
     assertClose(await got.tolist() as number[][], want, { rtol: 1e-6 });
   });
+  // tensor cores / simdgroup matrices where the device exposes them (Dawn: allow_unsafe_apis;
+  // NVIDIA Vulkan also needs vulkan_enable_f16_on_nvidia); elsewhere the tile kernels must run
+  test('subgroup-matrix products (f16, f32 where offered): edges, batches, W^T, epilogues; tile kernels without the feature', async () => {
+    const info = await mx.gpu.info();
+    const has = await mx.gpu.setSubgroupMatrix(true);
+    const offers = String(info.subgroup_matrix);
+    assertEqual(has, offers !== '', `setSubgroupMatrix vs info: ${offers}`);
+    const k = (s: number) => mx.random.key(s);
+    const c = { stream: mx.cpu };
+    const cases: [number, number, number, number, boolean, mx.DtypeName, boolean][] = [
+      [1, 256, 64, 384, false, 'float16', false], [1, 256, 96, 256, true, 'float16', true], [2, 77, 45, 133, false, 'float16', true],
+      [3, 130, 200, 9, true, 'float16', false], [1, 9, 16, 17, false, 'float16', false], [1, 200, 64, 136, false, 'float32', true]];
+    for (const [B, M, K, N, t, dt, epi] of cases) {
+      const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
+      const w0 = mx.random.normal(t ? [N, K] : [K, N], mx.float32, 0, 1, { key: k(N) }).astype(dt);
+      const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) }).astype(dt);
+      await mx.eval(a, w0, bias);
+      const w = t ? mx.transpose(w0) : w0;
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+      let y: mx.MxArray;
+      try {
+        y = epi ? mx.maximum(mx.add(mx.matmul(a, w), bias), 0) : mx.matmul(a, w);
+        await mx.eval(y);
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      const what = `${B}x${M}x${K}x${N} ${dt}${t ? ' W^T' : ''}${epi ? ' +epilogue' : ''}`;
+      const want = has && offers.includes(dt === 'float16' ? 'f16xf32' : 'f32xf32');
+      assertEqual(lines.some((l) => l.includes('fn matmul_sm(')), want, `subgroup-matrix kernel for ${what} (${offers || 'not offered'})`);
+      const f = (x: mx.MxArray) => x.astype(mx.float32, c);
+      const p = mx.matmul(f(a), f(w), c);
+      const ref = epi ? mx.maximum(mx.add(p, f(bias), c), 0, c) : p;
+      const tol = dt === 'float32' ? 1e-3 : 3e-2;
+      assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: tol, atol: tol * Math.sqrt(K), msg: what });
+    }
+    // off: the tile kernels again
+    await mx.gpu.setSubgroupMatrix(false);
+    try {
+      const a = mx.random.normal([128, 64], mx.float16, 0, 1, { key: k(1) });
+      const lines: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+      try {
+        await mx.eval(mx.matmul(a, a.T));
+      } finally {
+        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      assert(!lines.some((l) => l.includes('fn matmul_sm(')) && lines.some((l) => l.includes('fn matmul_')), 'tile kernel when off');
+      await assertRejects(() => mx.gpu.setSubgroupMatrix(1 as unknown as boolean), /\[gpu.setSubgroupMatrix\] expects true or false/);
+    } finally {
+      await mx.gpu.setSubgroupMatrix(true);
+    }
+  }, GPU_ONLY);
+
   test('mx.gpu.tuneMatmul times both tile kernels and keeps its choice per adapter; setMatmulTuning picks them', async () => {
     const x = mx.random.normal([256, 64], mx.float32, 0, 1, { key: mx.random.key(1) });
     const y = mx.random.normal([64, 256], mx.float32, 0, 1, { key: mx.random.key(2) });
@@ -185,6 +242,7 @@ export const matmulSuite = suite('matmul', (t) => {
       assertClose(await nums(z), ref, { rtol: 1e-4, atol: 1e-4 });
       return lines.some((l) => l.includes('fn matmul_big')) ? 'big' : lines.some((l) => l.includes('fn matmul_main')) ? 'small' : lines.join(';').slice(0, 200);
     };
+    await mx.gpu.setSubgroupMatrix(false);
     try {
       await mx.gpu.setMatmulTuning({ bigMinTiles: 0 });
       assertEqual(await kernelOf(), 'big', '128x128 from 0 tiles');
@@ -203,6 +261,7 @@ export const matmulSuite = suite('matmul', (t) => {
       await assertRejects(() => mx.gpu.tuneMatmul({ sizes: [[0, 4, 4]], force: true }), /\[gpu.tuneMatmul\] Sizes must be positive integers/);
     } finally {
       await mx.gpu.setMatmulTuning(null);
+      await mx.gpu.setSubgroupMatrix(true);
     }
   }, GPU_ONLY);
 });

@@ -8,6 +8,26 @@ export interface GpuFeatures {
   shaderF16: boolean;
   subgroups: boolean;
   timestampQuery: boolean;
+  /** chromium-experimental-subgroup-matrix (tensor cores / simdgroup matrices; an unsafe API in Dawn). */
+  subgroupMatrix: boolean;
+}
+
+/** One matrix shape the adapter's subgroup-matrix units multiply (left M x K, right K x N). */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** What the subgroup-matrix matmul needs to know: shapes, subgroup size, builtin spelling. */
+export interface SubgroupMatrixInfo {
+  configs: SubgroupMatrixConfig[];
+  /** The one subgroup size of this adapter (the kernel lays out its subgroups by it). */
+  subgroupSize: number;
+  /** Majorness as a template argument (current Dawn) rather than a bool argument (first releases). */
+  templateMajor: boolean;
 }
 
 export interface GpuLimits {
@@ -36,15 +56,27 @@ export class GpuContext {
    * Kernel choices measured on this adapter (mx.gpu.tuneMatmul): float products use the
    * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles.
    */
-  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES };
+  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true };
+  /** Set once the subgroup-matrix probe has run on a device with the feature (see probeSubgroupMatrix). */
+  subgroupMatrix: SubgroupMatrixInfo | null = null;
+  /** Pending until that probe is done; getContext waits for it. */
+  ready: Promise<void> | null = null;
 
-  constructor(readonly device: GPUDevice, readonly adapterName = '') {
+  constructor(readonly device: GPUDevice, readonly adapterName = '', info?: GPUAdapterInfo) {
     const f = device.features;
     this.features = {
       shaderF16: f.has('shader-f16'),
       subgroups: f.has('subgroups'),
       timestampQuery: f.has('timestamp-query'),
+      subgroupMatrix: f.has(SUBGROUP_MATRIX) && f.has('subgroups'),
     };
+    info ??= (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    if (this.features.subgroupMatrix && info) {
+      this.ready = probeSubgroupMatrix(device, info).then((sm) => {
+        this.subgroupMatrix = sm;
+        this.ready = null;
+      });
+    }
     const l = device.limits;
     this.limits = {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
@@ -99,10 +131,36 @@ export class GpuContext {
   }
 }
 
+const SUBGROUP_MATRIX = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+
+/**
+ * Reads the adapter's subgroup-matrix shapes and finds which builtin spelling its WGSL
+ * compiler takes, by compiling a one-line module each way; null when neither compiles or
+ * subgroups vary in size (the kernel's layout assumes one size).
+ */
+async function probeSubgroupMatrix(device: GPUDevice, info: GPUAdapterInfo): Promise<SubgroupMatrixInfo | null> {
+  const i = info as GPUAdapterInfo & { subgroupMatrixConfigs?: Iterable<SubgroupMatrixConfig>; subgroupMinSize?: number; subgroupMaxSize?: number };
+  const configs = [...(i.subgroupMatrixConfigs ?? [])].map((c) => ({ componentType: c.componentType, resultComponentType: c.resultComponentType, M: c.M, N: c.N, K: c.K }));
+  const size = i.subgroupMaxSize ?? 0;
+  const c = configs.find((x) => x.componentType === 'f32' || (x.componentType === 'f16' && device.features.has('shader-f16')));
+  if (!c || !size || i.subgroupMinSize !== size) return null;
+  const head = `${c.componentType === 'f16' ? 'enable f16;\n' : ''}enable chromium_experimental_subgroup_matrix;\n@group(0) @binding(0) var<storage, read_write> o: array<${c.componentType}>;\n@compute @workgroup_size(${size}) fn main() {\n`;
+  const ty = `subgroup_matrix_left<${c.componentType}, ${c.K}, ${c.M}>`;
+  const forms = [`  let a = subgroupMatrixLoad<${ty}, row_major>(&o, 0u, ${c.K}u);\n  subgroupMatrixStore<row_major>(&o, 0u, a, ${c.K}u);\n}`, `  let a = subgroupMatrixLoad<${ty}>(&o, 0u, false, ${c.K}u);\n  subgroupMatrixStore(&o, 0u, a, false, ${c.K}u);\n}`];
+  for (const [j, body] of forms.entries()) {
+    device.pushErrorScope('validation');
+    const m = device.createShaderModule({ code: head + body });
+    const msgs = await m.getCompilationInfo().then((ci) => ci.messages.filter((x) => x.type === 'error').length, () => 1);
+    const err = await device.popErrorScope();
+    if (!msgs && !err) return { configs, subgroupSize: size, templateMajor: j === 0 };
+  }
+  return null;
+}
+
 let ctx: GpuContext | null = null;
 let pending: Promise<GpuContext> | null = null;
 
-const OPTIONAL: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query'];
+const OPTIONAL: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query', SUBGROUP_MATRIX];
 const LIMITS = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize',
 ] as const;
@@ -137,14 +195,18 @@ async function acquire(): Promise<GpuContext> {
   for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   const info = adapter.info;
-  const c = new GpuContext(device, info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : '');
+  const c = new GpuContext(device, info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : '', info);
   c.keep.push(gpu, adapter);
+  if (c.ready) await c.ready;
   return c;
 }
 
 /** The current context, opening the device on first use. */
 export async function getContext(): Promise<GpuContext> {
-  if (ctx) return ctx;
+  if (ctx) {
+    if (ctx.ready) await ctx.ready;
+    return ctx;
+  }
   pending ??= acquire().then(
     (c) => (ctx = c),
     (e) => {

@@ -24,16 +24,23 @@ installGpuHooks({
       max_storage_buffer_binding_size: c.limits.maxStorageBufferBindingSize,
       max_workgroup_storage_size: c.limits.maxComputeWorkgroupStorageSize,
       features: Object.entries(c.features).filter(([, v]) => v).map(([k]) => k).join(','),
+      subgroup_matrix: c.subgroupMatrix?.configs.map((x) => `${x.componentType}x${x.resultComponentType} ${x.M}x${x.N}x${x.K}`).join('; ') ?? '',
     };
   },
   tuning: async () => {
     const c = await getContext();
-    return { adapter: c.adapterName || 'WebGPU device', timestamps: c.features.timestampQuery, bigMinTiles: c.tuning.bigMinTiles };
+    return { adapter: c.adapterName || 'WebGPU device', timestamps: c.features.timestampQuery, bigMinTiles: c.tuning.bigMinTiles, subgroupMatrix: c.tuning.subgroupMatrix };
   },
   setTuning: async (bigMinTiles) => {
     const c = await getContext();
     c.tuning.bigMinTiles = bigMinTiles ?? DEFAULT_BIG_MIN_TILES;
     c.pool.plans.clear();
+  },
+  setSubgroupMatrix: async (on) => {
+    const c = await getContext();
+    c.tuning.subgroupMatrix = on;
+    c.pool.plans.clear();
+    return c.subgroupMatrix !== null;
   },
 });
 installDownload(download);

@@ -9,6 +9,7 @@ import { accType, fromAcc, toAcc, wideBits, wideOf, wtype } from '../layout.ts';
 import type { KernelBuilder } from '../kernel.ts';
 import type { Storage } from '../../../core/memory.ts';
 import type { ExprGen } from '../codegen.ts';
+import { subgroupMatrixHooks, subgroupMatrixPlan } from './matmul_sm.ts';
 
 /**
  * The value a matmul kernel stores at output index i: the product itself, or, with an
@@ -37,9 +38,11 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const P = k.p;
   // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl), from
   // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
-  const big = A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= cx.ctx.tuning.bigMinTiles;
+  // subgroup-matrix units where the device has them for these inputs (matmul_sm.ts)
+  const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype) : null;
+  const big = !sm && A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= cx.ctx.tuning.bigMinTiles;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
-  const T = big ? 128 : 64;
+  const T = sm ? sm.tile : big ? 128 : 64;
   const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
   k.emit(`alias MA = ${A};`);
   // B stored with K contiguous (B = W^T, how Linear layers hold weights): tile loads run
@@ -54,9 +57,13 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
   // whole tiles: every tile inside the matrices (and, for the loads, K a multiple of the step)
   const whole = M % T === 0 && N % T === 0;
-  tileLoads(k, g, a, b, M, N, K, bt, whole && K % (big ? 8 : 16) === 0 && A === 'f32');
+  tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : big ? 8 : 16) === 0 && A === 'f32');
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
-  if (whole) {
+  if (sm) {
+    // results leave through staging matrices one value at a time (mm_store checks the edges)
+    k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
+    subgroupMatrixHooks(k, sm, bt);
+  } else if (whole) {
     // 4 values per store (out as vec4 words): float32 products as they are, anything else
     // element by element (unrolled)
     const plain = !root && n.dtype.name === 'float32';
@@ -70,8 +77,8 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
     k.emit(shader(big ? 'mm_store8' : 'mm_store4'));
   }
   if (root) k.label = g.label('matmul');
-  const [tpl, entry] = big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
-  cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension), whole ? 'vec4' : false));
+  const [tpl, entry] = sm ? ['matmul_sm', 'matmul_sm'] : big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
+  cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension), whole && !sm ? 'vec4' : false));
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
 

@@ -1,0 +1,136 @@
+// Batched matmul on subgroup matrices (tensor cores, Apple simdgroup matrices). 128 threads =
+// 2x2 subgroups of 32; each subgroup accumulates 4x4 result matrices of SM_M x SM_N (f32), so
+// a workgroup computes a SM_TILE x SM_TILE output tile (SM_TILE = 8 SM_M). A and B tiles are
+// staged in workgroup memory as SM_T in K steps of SM_BK through the checked (or, in whole
+// tiles, vector) loads mm_a4 / mm_b4 / mm_bt4, so edges read zeros and any M, N, K works.
+// Results go through a per-subgroup staging matrix to mm_store (which applies any epilogue
+// and skips what lies outside the M x N result).
+// Hooks: alias MA (f32); SM_T, SM_LEFT, SM_RIGHT, SM_RESULT; consts SM_M, SM_N, SM_K, SM_TILE,
+// SM_BK; sm_load_a(off), sm_load_b(off), sm_store_c(off, c) (majorness and builtin spelling
+// chosen for the device); MM_BT; mm_a4, mm_b4, mm_bt4, mm_store, mm_m, mm_n, mm_k, mm_batch,
+// mm_tiles_m, mm_tiles_n as in matmul.wgsl.
+enable chromium_experimental_subgroup_matrix;
+enable subgroups;
+// offsets derive from subgroup_id, uniform in each subgroup (WGSL's analysis is per workgroup)
+diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
+
+// A tile [SM_TILE][SM_BK]; B tile [SM_BK][SM_TILE], or [SM_TILE][SM_BK] when MM_BT
+var<workgroup> sm_as: array<SM_T, SM_TILE * SM_BK>;
+var<workgroup> sm_bs: array<SM_T, SM_TILE * SM_BK>;
+// one SM_M x SM_N result matrix per subgroup on its way out
+var<workgroup> sm_cs: array<f32, 4u * SM_M * SM_N>;
+
+fn sm_stage(b: u32, m: u32, n: u32, sg: u32, lane: u32, c: SM_RESULT, M: u32, N: u32) {
+  sm_store_c(sg * SM_M * SM_N, c);
+  workgroupBarrier();
+  for (var e = lane; e < SM_M * SM_N; e += 32u) {
+    let r = m + e / SM_N;
+    let q = n + e % SM_N;
+    if (r < M && q < N) {
+      mm_store(b, r, q, MA(sm_cs[sg * SM_M * SM_N + e]));
+    }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(128)
+fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>,
+             @builtin(num_workgroups) nwg: vec3<u32>, @builtin(subgroup_id) sg: u32,
+             @builtin(subgroup_invocation_id) lane: u32) {
+  let tile = mm_tile(wid.y * nwg.x + wid.x, SM_TILE);
+  if (tile.x >= mm_batch()) {
+    return;
+  }
+  let b = tile.x;
+  let m0 = tile.y;
+  let n0 = tile.z;
+  let M = mm_m();
+  let N = mm_n();
+  let K = mm_k();
+  // this subgroup's quarter of the tile
+  let sm = (sg / 2u) * 4u * SM_M;
+  let sn = (sg % 2u) * 4u * SM_N;
+  var c00 = SM_RESULT(); var c01 = SM_RESULT(); var c02 = SM_RESULT(); var c03 = SM_RESULT();
+  var c10 = SM_RESULT(); var c11 = SM_RESULT(); var c12 = SM_RESULT(); var c13 = SM_RESULT();
+  var c20 = SM_RESULT(); var c21 = SM_RESULT(); var c22 = SM_RESULT(); var c23 = SM_RESULT();
+  var c30 = SM_RESULT(); var c31 = SM_RESULT(); var c32 = SM_RESULT(); var c33 = SM_RESULT();
+  let q = SM_BK / 4u;
+  for (var k0 = 0u; k0 < K; k0 += SM_BK) {
+    // 4 consecutive values per load: A along K; B along N, or along K when MM_BT
+    for (var i = li; i < SM_TILE * q; i += 128u) {
+      let r = i / q;
+      let kq = (i % q) * 4u;
+      let pa = mm_a4(b, m0 + r, k0 + kq, M, K);
+      for (var j = 0u; j < 4u; j++) {
+        sm_as[r * SM_BK + kq + j] = SM_T(pa[j]);
+      }
+      if (MM_BT) {
+        let pb = mm_bt4(b, n0 + r, k0 + kq, N, K);
+        for (var j = 0u; j < 4u; j++) {
+          sm_bs[r * SM_BK + kq + j] = SM_T(pb[j]);
+        }
+      } else {
+        let kr = i / (SM_TILE / 4u);
+        let nq = (i % (SM_TILE / 4u)) * 4u;
+        let pb = mm_b4(b, k0 + kr, n0 + nq, K, N);
+        for (var j = 0u; j < 4u; j++) {
+          sm_bs[kr * SM_TILE + nq + j] = SM_T(pb[j]);
+        }
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < SM_BK; kk += SM_K) {
+      let a0 = sm_load_a(sm * SM_BK + kk);
+      let a1 = sm_load_a((sm + SM_M) * SM_BK + kk);
+      let a2 = sm_load_a((sm + 2u * SM_M) * SM_BK + kk);
+      let a3 = sm_load_a((sm + 3u * SM_M) * SM_BK + kk);
+      let b0 = sm_load_b(sm_b_at(kk, sn));
+      let b1 = sm_load_b(sm_b_at(kk, sn + SM_N));
+      let b2 = sm_load_b(sm_b_at(kk, sn + 2u * SM_N));
+      let b3 = sm_load_b(sm_b_at(kk, sn + 3u * SM_N));
+      c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
+      c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
+      c02 = subgroupMatrixMultiplyAccumulate(a0, b2, c02);
+      c03 = subgroupMatrixMultiplyAccumulate(a0, b3, c03);
+      c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
+      c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
+      c12 = subgroupMatrixMultiplyAccumulate(a1, b2, c12);
+      c13 = subgroupMatrixMultiplyAccumulate(a1, b3, c13);
+      c20 = subgroupMatrixMultiplyAccumulate(a2, b0, c20);
+      c21 = subgroupMatrixMultiplyAccumulate(a2, b1, c21);
+      c22 = subgroupMatrixMultiplyAccumulate(a2, b2, c22);
+      c23 = subgroupMatrixMultiplyAccumulate(a2, b3, c23);
+      c30 = subgroupMatrixMultiplyAccumulate(a3, b0, c30);
+      c31 = subgroupMatrixMultiplyAccumulate(a3, b1, c31);
+      c32 = subgroupMatrixMultiplyAccumulate(a3, b2, c32);
+      c33 = subgroupMatrixMultiplyAccumulate(a3, b3, c33);
+    }
+    workgroupBarrier();
+  }
+  let m = m0 + sm;
+  let n = n0 + sn;
+  sm_stage(b, m, n, sg, lane, c00, M, N);
+  sm_stage(b, m, n + SM_N, sg, lane, c01, M, N);
+  sm_stage(b, m, n + 2u * SM_N, sg, lane, c02, M, N);
+  sm_stage(b, m, n + 3u * SM_N, sg, lane, c03, M, N);
+  sm_stage(b, m + SM_M, n, sg, lane, c10, M, N);
+  sm_stage(b, m + SM_M, n + SM_N, sg, lane, c11, M, N);
+  sm_stage(b, m + SM_M, n + 2u * SM_N, sg, lane, c12, M, N);
+  sm_stage(b, m + SM_M, n + 3u * SM_N, sg, lane, c13, M, N);
+  sm_stage(b, m + 2u * SM_M, n, sg, lane, c20, M, N);
+  sm_stage(b, m + 2u * SM_M, n + SM_N, sg, lane, c21, M, N);
+  sm_stage(b, m + 2u * SM_M, n + 2u * SM_N, sg, lane, c22, M, N);
+  sm_stage(b, m + 2u * SM_M, n + 3u * SM_N, sg, lane, c23, M, N);
+  sm_stage(b, m + 3u * SM_M, n, sg, lane, c30, M, N);
+  sm_stage(b, m + 3u * SM_M, n + SM_N, sg, lane, c31, M, N);
+  sm_stage(b, m + 3u * SM_M, n + 2u * SM_N, sg, lane, c32, M, N);
+  sm_stage(b, m + 3u * SM_M, n + 3u * SM_N, sg, lane, c33, M, N);
+}
+
+// Offset of B's K x N block at (k, n) in sm_bs
+fn sm_b_at(k: u32, n: u32) -> u32 {
+  if (MM_BT) {
+    return n * SM_BK + k;
+  }
+  return k * SM_TILE + n;
+}

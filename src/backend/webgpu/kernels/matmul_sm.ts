@@ -1,0 +1,53 @@
+// The subgroup-matrix matmul (shaders/matmul_sm.wgsl): which products take it on this device,
+// and the hooks that fix its matrix shapes and the builtin spelling the device's WGSL takes.
+import type { Dtype } from '../../../core/dtype.ts';
+import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
+import type { KernelBuilder } from '../kernel.ts';
+
+/** A subgroup-matrix product's shape choices. */
+export interface SubgroupMatrixPlan {
+  config: SubgroupMatrixConfig;
+  /** Output tile side: 2x2 subgroups of 4x4 result matrices. */
+  tile: number;
+  /** K step staged in workgroup memory. */
+  bk: number;
+  templateMajor: boolean;
+}
+
+/**
+ * The plan for a float product of `a` and `b` on this device, or null for the tile kernels:
+ * both inputs float16 (f16 units) or both float32 (f32 units), a square f32-result shape on
+ * the adapter, subgroups of 32, and the tiles fitting workgroup memory.
+ */
+export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype): SubgroupMatrixPlan | null {
+  const sm = ctx.subgroupMatrix;
+  if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || a.name !== b.name) return null;
+  const t = a.name === 'float16' && ctx.features.shaderF16 ? 'f16' : a.name === 'float32' ? 'f32' : null;
+  if (!t) return null;
+  const config = sm.configs
+    .filter((c) => c.componentType === t && c.resultComponentType === 'f32' && c.M === c.N)
+    .sort((x, y) => y.M * y.K - x.M * x.K)[0];
+  if (!config) return null;
+  const tile = 8 * config.M, bk = 2 * config.K;
+  const bytes = 2 * tile * bk * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
+  if (tile % 4 !== 0 || bk % 4 !== 0 || bytes > ctx.limits.maxComputeWorkgroupStorageSize) return null;
+  return { config, tile, bk, templateMajor: sm.templateMajor };
+}
+
+/** Emits the template's type, shape and load/store hooks (B's tile is [N][K] when `bt`). */
+export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean): void {
+  const { M, N, K, componentType: t } = p.config;
+  if (t === 'f16') k.enableF16();
+  k.emit(`alias SM_T = ${t};`);
+  k.emit(`alias SM_LEFT = subgroup_matrix_left<${t}, ${K}, ${M}>;`);
+  k.emit(`alias SM_RIGHT = subgroup_matrix_right<${t}, ${N}, ${K}>;`);
+  k.emit(`alias SM_RESULT = subgroup_matrix_result<f32, ${N}, ${M}>;`);
+  for (const [name, v] of [['M', M], ['N', N], ['K', K], ['TILE', p.tile], ['BK', p.bk]] as const) k.emit(`const SM_${name}: u32 = ${v}u;`);
+  const load = (ty: string, arr: string, col: boolean, stride: string) => p.templateMajor
+    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
+    : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
+  k.emit(`fn sm_load_a(off: u32) -> SM_LEFT {\n  return ${load('SM_LEFT', 'sm_as', false, 'SM_BK')};\n}`);
+  k.emit(`fn sm_load_b(off: u32) -> SM_RIGHT {\n  return ${load('SM_RIGHT', 'sm_bs', bt, bt ? 'SM_BK' : 'SM_TILE')};\n}`);
+  const store = p.templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)';
+  k.emit(`fn sm_store_c(off: u32, c: SM_RESULT) {\n  ${store};\n}`);
+}
