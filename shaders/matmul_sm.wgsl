@@ -1,13 +1,15 @@
 // Batched matmul on subgroup matrices (tensor cores, Apple simdgroup matrices). 128 threads =
-// 2x2 subgroups of 32; each subgroup accumulates 4x4 result matrices of SM_M x SM_N (f32), so
-// a workgroup computes a SM_TILE x SM_TILE output tile (SM_TILE = 8 SM_M). A and B tiles are
-// staged in workgroup memory as SM_T in K steps of SM_BK through the checked (or, in whole
-// tiles, vector) loads mm_a4 / mm_b4 / mm_bt4, so edges read zeros and any M, N, K works.
-// Results go through a per-subgroup staging matrix to mm_store (which applies any epilogue
-// and skips what lies outside the M x N result).
-// Hooks: alias MA (f32); SM_T, SM_LEFT, SM_RIGHT, SM_RESULT; consts SM_M, SM_N, SM_K, SM_TILE,
-// SM_BK; sm_load_a(off), sm_load_b(off), sm_store_c(off, c) (majorness and builtin spelling
-// chosen for the device); MM_BT; mm_a4, mm_b4, mm_bt4, mm_store, mm_m, mm_n, mm_k, mm_batch,
+// 2x2 subgroups of 32; each subgroup accumulates SM_R x SM_R result matrices of SM_M x SM_N
+// (f32), so a workgroup computes a SM_TILE x SM_TILE output tile (SM_TILE = 2 SM_R SM_M; SM_R
+// is 4, or 2 where 4 would leave the GPU short of tiles). A and B tiles are staged in
+// workgroup memory as SM_T in K steps of SM_BK through sm_a4 / sm_b4 / sm_bt4 (4 values each:
+// checked loads that read zeros past the edges, or in whole tiles vector loads), so any
+// M, N, K works. Results go through a per-subgroup staging matrix to mm_store (which applies
+// any epilogue and skips what lies outside the M x N result).
+// Hooks: alias MA (f32); SM_T, SM_LEFT, SM_RIGHT, SM_RESULT; consts SM_M, SM_N, SM_K, SM_R,
+// SM_TILE, SM_BK; sm_load_a(off), sm_load_b(off), sm_store_c(off, c) (majorness and builtin
+// spelling chosen for the device); sm_a4(b, m, k, M, K), sm_b4(b, k, n, K, N),
+// sm_bt4(b, n, k, N, K) -> vec4<SM_T>; MM_BT; mm_store, mm_m, mm_n, mm_k, mm_batch,
 // mm_tiles_m, mm_tiles_n as in matmul.wgsl.
 enable chromium_experimental_subgroup_matrix;
 enable subgroups;
@@ -48,8 +50,8 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
   let N = mm_n();
   let K = mm_k();
   // this subgroup's quarter of the tile
-  let sm = (sg / 2u) * 4u * SM_M;
-  let sn = (sg % 2u) * 4u * SM_N;
+  let sm = (sg / 2u) * SM_R * SM_M;
+  let sn = (sg % 2u) * SM_R * SM_N;
   var c00 = SM_RESULT(); var c01 = SM_RESULT(); var c02 = SM_RESULT(); var c03 = SM_RESULT();
   var c10 = SM_RESULT(); var c11 = SM_RESULT(); var c12 = SM_RESULT(); var c13 = SM_RESULT();
   var c20 = SM_RESULT(); var c21 = SM_RESULT(); var c22 = SM_RESULT(); var c23 = SM_RESULT();
@@ -57,53 +59,61 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
   let q = SM_BK / 4u;
   for (var k0 = 0u; k0 < K; k0 += SM_BK) {
     // 4 consecutive values per load: A along K; B along N, or along K when MM_BT
-    for (var i = li; i < SM_TILE * q; i += 128u) {
+    for (var j = 0u; j < SM_TILE * SM_BK / 512u; j++) {
+      let i = li + j * 128u;
       let r = i / q;
       let kq = (i % q) * 4u;
-      let pa = mm_a4(b, m0 + r, k0 + kq, M, K);
-      for (var j = 0u; j < 4u; j++) {
-        sm_as[r * SM_BK + kq + j] = SM_T(pa[j]);
-      }
+      let pa = sm_a4(b, m0 + r, k0 + kq, M, K);
+      let ia = r * SM_BK + kq;
+      sm_as[ia] = pa.x;
+      sm_as[ia + 1u] = pa.y;
+      sm_as[ia + 2u] = pa.z;
+      sm_as[ia + 3u] = pa.w;
       if (MM_BT) {
-        let pb = mm_bt4(b, n0 + r, k0 + kq, N, K);
-        for (var j = 0u; j < 4u; j++) {
-          sm_bs[r * SM_BK + kq + j] = SM_T(pb[j]);
-        }
+        let pb = sm_bt4(b, n0 + r, k0 + kq, N, K);
+        sm_bs[ia] = pb.x;
+        sm_bs[ia + 1u] = pb.y;
+        sm_bs[ia + 2u] = pb.z;
+        sm_bs[ia + 3u] = pb.w;
       } else {
         let kr = i / (SM_TILE / 4u);
         let nq = (i % (SM_TILE / 4u)) * 4u;
-        let pb = mm_b4(b, k0 + kr, n0 + nq, K, N);
-        for (var j = 0u; j < 4u; j++) {
-          sm_bs[kr * SM_TILE + nq + j] = SM_T(pb[j]);
-        }
+        let pb = sm_b4(b, k0 + kr, n0 + nq, K, N);
+        let ib = kr * SM_TILE + nq;
+        sm_bs[ib] = pb.x;
+        sm_bs[ib + 1u] = pb.y;
+        sm_bs[ib + 2u] = pb.z;
+        sm_bs[ib + 3u] = pb.w;
       }
     }
     workgroupBarrier();
     for (var kk = 0u; kk < SM_BK; kk += SM_K) {
       let a0 = sm_load_a(sm * SM_BK + kk);
       let a1 = sm_load_a((sm + SM_M) * SM_BK + kk);
-      let a2 = sm_load_a((sm + 2u * SM_M) * SM_BK + kk);
-      let a3 = sm_load_a((sm + 3u * SM_M) * SM_BK + kk);
       let b0 = sm_load_b(sm_b_at(kk, sn));
       let b1 = sm_load_b(sm_b_at(kk, sn + SM_N));
-      let b2 = sm_load_b(sm_b_at(kk, sn + 2u * SM_N));
-      let b3 = sm_load_b(sm_b_at(kk, sn + 3u * SM_N));
       c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
       c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
-      c02 = subgroupMatrixMultiplyAccumulate(a0, b2, c02);
-      c03 = subgroupMatrixMultiplyAccumulate(a0, b3, c03);
       c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
       c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
-      c12 = subgroupMatrixMultiplyAccumulate(a1, b2, c12);
-      c13 = subgroupMatrixMultiplyAccumulate(a1, b3, c13);
-      c20 = subgroupMatrixMultiplyAccumulate(a2, b0, c20);
-      c21 = subgroupMatrixMultiplyAccumulate(a2, b1, c21);
-      c22 = subgroupMatrixMultiplyAccumulate(a2, b2, c22);
-      c23 = subgroupMatrixMultiplyAccumulate(a2, b3, c23);
-      c30 = subgroupMatrixMultiplyAccumulate(a3, b0, c30);
-      c31 = subgroupMatrixMultiplyAccumulate(a3, b1, c31);
-      c32 = subgroupMatrixMultiplyAccumulate(a3, b2, c32);
-      c33 = subgroupMatrixMultiplyAccumulate(a3, b3, c33);
+      if (SM_R == 4u) {
+        let a2 = sm_load_a((sm + 2u * SM_M) * SM_BK + kk);
+        let a3 = sm_load_a((sm + 3u * SM_M) * SM_BK + kk);
+        let b2 = sm_load_b(sm_b_at(kk, sn + 2u * SM_N));
+        let b3 = sm_load_b(sm_b_at(kk, sn + 3u * SM_N));
+        c02 = subgroupMatrixMultiplyAccumulate(a0, b2, c02);
+        c03 = subgroupMatrixMultiplyAccumulate(a0, b3, c03);
+        c12 = subgroupMatrixMultiplyAccumulate(a1, b2, c12);
+        c13 = subgroupMatrixMultiplyAccumulate(a1, b3, c13);
+        c20 = subgroupMatrixMultiplyAccumulate(a2, b0, c20);
+        c21 = subgroupMatrixMultiplyAccumulate(a2, b1, c21);
+        c22 = subgroupMatrixMultiplyAccumulate(a2, b2, c22);
+        c23 = subgroupMatrixMultiplyAccumulate(a2, b3, c23);
+        c30 = subgroupMatrixMultiplyAccumulate(a3, b0, c30);
+        c31 = subgroupMatrixMultiplyAccumulate(a3, b1, c31);
+        c32 = subgroupMatrixMultiplyAccumulate(a3, b2, c32);
+        c33 = subgroupMatrixMultiplyAccumulate(a3, b3, c33);
+      }
     }
     workgroupBarrier();
   }
@@ -111,20 +121,22 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
   let n = n0 + sn;
   sm_stage(b, m, n, sg, lane, c00, M, N);
   sm_stage(b, m, n + SM_N, sg, lane, c01, M, N);
-  sm_stage(b, m, n + 2u * SM_N, sg, lane, c02, M, N);
-  sm_stage(b, m, n + 3u * SM_N, sg, lane, c03, M, N);
   sm_stage(b, m + SM_M, n, sg, lane, c10, M, N);
   sm_stage(b, m + SM_M, n + SM_N, sg, lane, c11, M, N);
-  sm_stage(b, m + SM_M, n + 2u * SM_N, sg, lane, c12, M, N);
-  sm_stage(b, m + SM_M, n + 3u * SM_N, sg, lane, c13, M, N);
-  sm_stage(b, m + 2u * SM_M, n, sg, lane, c20, M, N);
-  sm_stage(b, m + 2u * SM_M, n + SM_N, sg, lane, c21, M, N);
-  sm_stage(b, m + 2u * SM_M, n + 2u * SM_N, sg, lane, c22, M, N);
-  sm_stage(b, m + 2u * SM_M, n + 3u * SM_N, sg, lane, c23, M, N);
-  sm_stage(b, m + 3u * SM_M, n, sg, lane, c30, M, N);
-  sm_stage(b, m + 3u * SM_M, n + SM_N, sg, lane, c31, M, N);
-  sm_stage(b, m + 3u * SM_M, n + 2u * SM_N, sg, lane, c32, M, N);
-  sm_stage(b, m + 3u * SM_M, n + 3u * SM_N, sg, lane, c33, M, N);
+  if (SM_R == 4u) {
+    sm_stage(b, m, n + 2u * SM_N, sg, lane, c02, M, N);
+    sm_stage(b, m, n + 3u * SM_N, sg, lane, c03, M, N);
+    sm_stage(b, m + SM_M, n + 2u * SM_N, sg, lane, c12, M, N);
+    sm_stage(b, m + SM_M, n + 3u * SM_N, sg, lane, c13, M, N);
+    sm_stage(b, m + 2u * SM_M, n, sg, lane, c20, M, N);
+    sm_stage(b, m + 2u * SM_M, n + SM_N, sg, lane, c21, M, N);
+    sm_stage(b, m + 2u * SM_M, n + 2u * SM_N, sg, lane, c22, M, N);
+    sm_stage(b, m + 2u * SM_M, n + 3u * SM_N, sg, lane, c23, M, N);
+    sm_stage(b, m + 3u * SM_M, n, sg, lane, c30, M, N);
+    sm_stage(b, m + 3u * SM_M, n + SM_N, sg, lane, c31, M, N);
+    sm_stage(b, m + 3u * SM_M, n + 2u * SM_N, sg, lane, c32, M, N);
+    sm_stage(b, m + 3u * SM_M, n + 3u * SM_N, sg, lane, c33, M, N);
+  }
 }
 
 // Offset of B's K x N block at (k, n) in sm_bs

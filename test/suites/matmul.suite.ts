@@ -182,7 +182,7 @@ export const matmulSuite = suite('matmul', (t) => {
       [1, 256, 64, 384, false, 'float16', false], [1, 256, 96, 256, true, 'float16', true], [2, 77, 45, 133, false, 'float16', true],
       [3, 130, 200, 9, true, 'float16', false], [1, 9, 16, 17, false, 'float16', false], [1, 200, 64, 136, false, 'float32', true]];
     for (const [B, M, K, N, t, dt, epi] of cases) {
-      const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
+      const a = mx.random.normal(B === 1 ? [M, K] : [B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
       const w0 = mx.random.normal(t ? [N, K] : [K, N], mx.float32, 0, 1, { key: k(N) }).astype(dt);
       const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) }).astype(dt);
       await mx.eval(a, w0, bias);
@@ -199,6 +199,9 @@ export const matmulSuite = suite('matmul', (t) => {
       const what = `${B}x${M}x${K}x${N} ${dt}${t ? ' W^T' : ''}${epi ? ' +epilogue' : ''}`;
       const want = has && offers.includes(dt === 'float16' ? 'f16xf32' : 'f32xf32');
       assertEqual(lines.some((l) => l.includes('fn matmul_sm(')), want, `subgroup-matrix kernel for ${what} (${offers || 'not offered'})`);
+      // whole tiles of stored float16 load 8 bytes (vec4<f16>) at a time
+      const src = lines.find((l) => l.includes('fn matmul_sm(')) ?? '';
+      if (want) assertEqual(new RegExp(`fn sm_${t ? 'bt4' : 'b4'}\\([^{]*\\{\\s*return bh\\d+\\[`).test(src), dt === 'float16' && M % 64 === 0 && N % 64 === 0 && K % 32 === 0, `vector loads for ${what}`);
       const f = (x: mx.MxArray) => x.astype(mx.float32, c);
       const p = mx.matmul(f(a), f(w), c);
       const ref = epi ? mx.maximum(mx.add(p, f(bias), c), 0, c) : p;

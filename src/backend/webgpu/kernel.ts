@@ -58,6 +58,13 @@ export class KernelBuilder {
   }
   private halfQuads = new Map<GPUBuffer, string>();
 
+  /** Binds a storage's buffer as array<vec4<f16>> even when bound in another form (a second binding); null without shader-f16. */
+  inputHalf4(s: Storage): string | null {
+    if (!this.f16 || !s.gpu || s.gpu.buffer.size % 8 !== 0) return null;
+    this.enableF16();
+    return this.bindOnce(s, 'vec4<f16>', this.halfQuads);
+  }
+
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }

@@ -39,7 +39,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl), from
   // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
   // subgroup-matrix units where the device has them for these inputs (matmul_sm.ts)
-  const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype) : null;
+  const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype, batch, M, N) : null;
   const big = !sm && A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= cx.ctx.tuning.bigMinTiles;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
   const T = sm ? sm.tile : big ? 128 : 64;
@@ -57,12 +57,12 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
   // whole tiles: every tile inside the matrices (and, for the loads, K a multiple of the step)
   const whole = M % T === 0 && N % T === 0;
-  tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : big ? 8 : 16) === 0 && A === 'f32');
+  const half = tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : big ? 8 : 16) === 0 && A === 'f32', sm?.config.componentType === 'f16');
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
   if (sm) {
     // results leave through staging matrices one value at a time (mm_store checks the edges)
     k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
-    subgroupMatrixHooks(k, sm, bt);
+    subgroupMatrixHooks(k, sm, bt, half);
   } else if (whole) {
     // 4 values per store (out as vec4 words): float32 products as they are, anything else
     // element by element (unrolled)
@@ -102,9 +102,9 @@ function halves(dt: 'float16' | 'bfloat16'): (w: string) => string {
  * 4 consecutive stored values of x along an axis as a vec4<f32>, when x is stored (float32,
  * or float16/bfloat16 as such) with these strides for its last two axes and its batch axes
  * contiguous above them or broadcast: a function of the element index (a multiple of 4)
- * within batch b's matrix.
+ * within batch b's matrix. With `half`: stored float16 only, as a vec4<f16>.
  */
-function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, number], perBatch: number): ((b: string, i: string) => string) | null {
+function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, number], perBatch: number, half = false): ((b: string, i: string) => string) | null {
   const nd = x.ndim;
   const acc = g.accessOf(x);
   const src = acc.src.kind === 'buf' ? acc.src.storage : null;
@@ -122,6 +122,11 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   if (!chain && !axes.every(([, st]) => st === 0)) return null;
   const P = k.p;
   const at = (b: string, i: string) => `${P.u32(acc.offset / 4)} + (${chain ? `${b} * ${P.u32(perBatch)} + ` : ''}${i}) / 4u`;
+  if (half) {
+    // stored float16 as vec4<f16> (8 bytes), for f16 tiles
+    const H = dt === 'float16' ? k.inputHalf4(src) : null;
+    return H ? (b, i) => `${H}[${at(b, i)}]` : null;
+  }
   if (dt === 'float32') {
     const V = k.inputVec4(src);
     return (b, i) => `bitcast<vec4<f32>>(${V}[${at(b, i)}])`;
@@ -158,16 +163,24 @@ export function tileHooks(k: KernelBuilder, a = CHECKED.a, b = CHECKED.b, bt = C
 
 /**
  * The tile loads of a product: with `fast` (float inputs, every tile inside the matrices) one
- * unchecked 16- (or 8-) byte load where an input is stored, else the checked loads.
+ * unchecked 16- (or 8-) byte load where an input is stored, else the checked loads. With
+ * `half` (the f16 subgroup-matrix kernel) the unchecked loads are of stored float16 as
+ * vec4<f16>, returned for its sm_* hooks, and the mm_* hooks stay checked.
  */
-function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean, fast: boolean): void {
+function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean, fast: boolean, half = false): { a?: string; b?: string; bt?: string } {
   const P = k.p, nd = a.ndim;
   const pn = P.u32(N), pk = P.u32(K);
   const inside = fast && b.ndim === nd;
-  const la = inside ? storedFour(k, g, a, [K, 1], M * K) : null;
-  const lb = inside && !bt ? storedFour(k, g, b, [N, 1], K * N) : null;
-  const lt = inside && bt ? storedFour(k, g, b, [1, K], N * K) : null;
-  tileHooks(k, la ? la('b', `m * ${pk} + k`) : CHECKED.a, lb ? lb('b', `k * ${pn} + n`) : CHECKED.b, lt ? lt('b', `n * ${pk} + k`) : CHECKED.bt);
+  const la = inside ? storedFour(k, g, a, [K, 1], M * K, half) : null;
+  const lb = inside && !bt ? storedFour(k, g, b, [N, 1], K * N, half) : null;
+  const lt = inside && bt ? storedFour(k, g, b, [1, K], N * K, half) : null;
+  const ea = la?.('b', `m * ${pk} + k`), eb = lb?.('b', `k * ${pn} + n`), et = lt?.('b', `n * ${pk} + k`);
+  if (half) {
+    tileHooks(k);
+    return { a: ea, b: eb, bt: et };
+  }
+  tileHooks(k, ea ?? CHECKED.a, eb ?? CHECKED.b, et ?? CHECKED.bt);
+  return {};
 }
 
 /** B as rows of a stored weight W [N, K] (B = W^T, as Linear layers hold it), 16-byte aligned. */

@@ -7,7 +7,9 @@ import type { KernelBuilder } from '../kernel.ts';
 /** A subgroup-matrix product's shape choices. */
 export interface SubgroupMatrixPlan {
   config: SubgroupMatrixConfig;
-  /** Output tile side: 2x2 subgroups of 4x4 result matrices. */
+  /** Result matrices per subgroup along each side (4, or 2 for products of few tiles). */
+  r: number;
+  /** Output tile side: 2x2 subgroups of r x r result matrices. */
   tile: number;
   /** K step staged in workgroup memory. */
   bk: number;
@@ -15,11 +17,12 @@ export interface SubgroupMatrixPlan {
 }
 
 /**
- * The plan for a float product of `a` and `b` on this device, or null for the tile kernels:
- * both inputs float16 (f16 units) or both float32 (f32 units), a square f32-result shape on
- * the adapter, subgroups of 32, and the tiles fitting workgroup memory.
+ * The plan for a float product [batch, M, K] x [K, N] of `a` and `b` on this device, or null
+ * for the tile kernels: both inputs float16 (f16 units) or both float32 (f32 units), a square
+ * f32-result shape on the adapter, subgroups of 32, and the tiles fitting workgroup memory.
+ * Big tiles from as many tiles as the 128x128 tile kernel would take (ctx.tuning.bigMinTiles).
  */
-export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype): SubgroupMatrixPlan | null {
+export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: number, M: number, N: number): SubgroupMatrixPlan | null {
   const sm = ctx.subgroupMatrix;
   if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || a.name !== b.name) return null;
   const t = a.name === 'float16' && ctx.features.shaderF16 ? 'f16' : a.name === 'float32' ? 'f32' : null;
@@ -28,21 +31,28 @@ export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype): Subgrou
     .filter((c) => c.componentType === t && c.resultComponentType === 'f32' && c.M === c.N)
     .sort((x, y) => y.M * y.K - x.M * x.K)[0];
   if (!config) return null;
-  const tile = 8 * config.M, bk = 2 * config.K;
+  const big = 8 * config.M;
+  const r = batch * Math.ceil(M / big) * Math.ceil(N / big) >= ctx.tuning.bigMinTiles ? 4 : 2;
+  const tile = 2 * r * config.M, bk = 2 * config.K;
   const bytes = 2 * tile * bk * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
-  if (tile % 4 !== 0 || bk % 4 !== 0 || bytes > ctx.limits.maxComputeWorkgroupStorageSize) return null;
-  return { config, tile, bk, templateMajor: sm.templateMajor };
+  // every thread loads whole groups of 4 values of each tile (tile * bk / 4 a multiple of 128)
+  if ((tile * bk) % 512 !== 0 || bytes > ctx.limits.maxComputeWorkgroupStorageSize) return null;
+  return { config, r, tile, bk, templateMajor: sm.templateMajor };
 }
 
-/** Emits the template's type, shape and load/store hooks (B's tile is [N][K] when `bt`). */
-export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean): void {
+/**
+ * Emits the template's type, shape and load/store hooks (B's tile is [N][K] when `bt`); its
+ * 4-value loads are `four` (expressions over b, m/n, k, M/N, K) where given, else the tile
+ * kernels' mm_a4 / mm_b4 / mm_bt4 converted.
+ */
+export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, four: { a?: string; b?: string; bt?: string }): void {
   const { M, N, K, componentType: t } = p.config;
   if (t === 'f16') k.enableF16();
   k.emit(`alias SM_T = ${t};`);
   k.emit(`alias SM_LEFT = subgroup_matrix_left<${t}, ${K}, ${M}>;`);
   k.emit(`alias SM_RIGHT = subgroup_matrix_right<${t}, ${N}, ${K}>;`);
   k.emit(`alias SM_RESULT = subgroup_matrix_result<f32, ${N}, ${M}>;`);
-  for (const [name, v] of [['M', M], ['N', N], ['K', K], ['TILE', p.tile], ['BK', p.bk]] as const) k.emit(`const SM_${name}: u32 = ${v}u;`);
+  for (const [name, v] of [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk]] as const) k.emit(`const SM_${name}: u32 = ${v}u;`);
   const load = (ty: string, arr: string, col: boolean, stride: string) => p.templateMajor
     ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
     : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
@@ -50,4 +60,7 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   k.emit(`fn sm_load_b(off: u32) -> SM_RIGHT {\n  return ${load('SM_RIGHT', 'sm_bs', bt, bt ? 'SM_BK' : 'SM_TILE')};\n}`);
   const store = p.templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)';
   k.emit(`fn sm_store_c(off: u32, c: SM_RESULT) {\n  ${store};\n}`);
+  k.emit(`fn sm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<SM_T> {\n  return ${four.a ?? 'vec4<SM_T>(mm_a4(b, m, k, M, K))'};\n}`);
+  k.emit(`fn sm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<SM_T> {\n  return ${four.b ?? 'vec4<SM_T>(mm_b4(b, k, n, K, N))'};\n}`);
+  k.emit(`fn sm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<SM_T> {\n  return ${four.bt ?? 'vec4<SM_T>(mm_bt4(b, n, k, N, K))'};\n}`);
 }
