@@ -34,7 +34,7 @@ export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: n
   const big = 8 * config.M;
   const r = batch * Math.ceil(M / big) * Math.ceil(N / big) >= ctx.tuning.bigMinTiles ? 4 : 2;
   const tile = 2 * r * config.M, bk = 2 * config.K;
-  const bytes = 2 * tile * bk * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
+  const bytes = 2 * tile * (bk + tile / 8) * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
   // every thread loads whole groups of 4 values of each tile (tile * bk / 4 a multiple of 128)
   if ((tile * bk) % 512 !== 0 || bytes > ctx.limits.maxComputeWorkgroupStorageSize) return null;
   return { config, r, tile, bk, templateMajor: sm.templateMajor };
@@ -52,12 +52,15 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   k.emit(`alias SM_LEFT = subgroup_matrix_left<${t}, ${K}, ${M}>;`);
   k.emit(`alias SM_RIGHT = subgroup_matrix_right<${t}, ${N}, ${K}>;`);
   k.emit(`alias SM_RESULT = subgroup_matrix_result<f32, ${N}, ${M}>;`);
-  for (const [name, v] of [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk]] as const) k.emit(`const SM_${name}: u32 = ${v}u;`);
+  // rows padded by 16 bytes (bank conflicts)
+  const pad = t === 'f16' ? 8 : 4, sa = p.bk + pad, sb = bt ? p.bk + pad : p.tile + pad;
+  const consts = [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk], ['SA', sa], ['SB', sb], ['BS_LEN', (bt ? p.tile : p.bk) * sb]] as const;
+  for (const [name, v] of consts) k.emit(`const SM_${name}: u32 = ${v}u;`);
   const load = (ty: string, arr: string, col: boolean, stride: string) => p.templateMajor
     ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
     : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
-  k.emit(`fn sm_load_a(off: u32) -> SM_LEFT {\n  return ${load('SM_LEFT', 'sm_as', false, 'SM_BK')};\n}`);
-  k.emit(`fn sm_load_b(off: u32) -> SM_RIGHT {\n  return ${load('SM_RIGHT', 'sm_bs', bt, bt ? 'SM_BK' : 'SM_TILE')};\n}`);
+  k.emit(`fn sm_load_a(off: u32) -> SM_LEFT {\n  return ${load('SM_LEFT', 'sm_as', false, 'SM_SA')};\n}`);
+  k.emit(`fn sm_load_b(off: u32) -> SM_RIGHT {\n  return ${load('SM_RIGHT', 'sm_bs', bt, 'SM_SB')};\n}`);
   const store = p.templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)';
   k.emit(`fn sm_store_c(off: u32, c: SM_RESULT) {\n  ${store};\n}`);
   k.emit(`fn sm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<SM_T> {\n  return ${four.a ?? 'vec4<SM_T>(mm_a4(b, m, k, M, K))'};\n}`);
