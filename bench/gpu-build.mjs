@@ -10,5 +10,6 @@ for (const name of ['ops', 'kernels', 'lm', 'train', 'profile']) {
   await build({ ...common, entryPoints: [`bench/${name}.ts`], outfile: `dist/gpu/${name}.mjs` });
 }
 // the test suites' gpu cases, for correctness at the device's own paths (subgroup matrices, ...)
-await build({ ...common, entryPoints: ['test/gpu/run-suites.ts'], outfile: 'dist/gpu/suites.mjs' });
+// (class names kept: error messages name them)
+await build({ ...common, keepNames: true, entryPoints: ['test/gpu/run-suites.ts'], outfile: 'dist/gpu/suites.mjs' });
 console.log('built dist/gpu/{ops,kernels,lm,train,profile,suites}.mjs');

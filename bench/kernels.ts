@@ -139,6 +139,16 @@ for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, '
   if (want('matmul')) await mx.gpu.setSubgroupMatrix(true);
 }
 
+/** A row from one product's kernel times (median of 5 runs), when the adapter has timestamps. */
+async function gpuRow(bench: string, flops: number, sm: boolean, fn: () => Promise<void>, prefix: string): Promise<void> {
+  const us: number[] = [];
+  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(fn, prefix));
+  us.sort((a, b) => a - b);
+  if (!us.length) return;
+  const g = flops / (median(us) / 1e6) / 1e9;
+  rows.push({ bench, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / (sm ? tensorPeak : peak)).toFixed(3) });
+}
+
 // ---- prefill-shaped products against weights stored as Linear holds them (W [N, K], x @ W^T)
 for (const [Mx, K, N] of !want('matmul') ? [] : big ? [[512, 2048, 8192], [512, 8192, 2048], [2048, 2048, 2048]] : [[64, 128, 256]]) {
   const x = mx.random.normal([Mx, K]).astype(mx.float16), w = mx.random.normal([N, K]).astype(mx.float16);
@@ -148,6 +158,17 @@ for (const [Mx, K, N] of !want('matmul') ? [] : big ? [[512, 2048, 8192], [512, 
     const ms = await time(() => sync([mx.matmul(x, mx.transpose(w))]), big ? 10 : 3);
     const gf = (2 * Mx * K * N) / (ms / 1e3) / 1e9;
     rows.push({ bench: `matmul float16 x [${Mx}, ${K}] @ W^T (W [${N}, ${K}])${smTag(on)}`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / (on ? tensorPeak : peak)).toFixed(3) });
+    await gpuRow(`matmul float16 x [${Mx}, ${K}] @ W^T${smTag(on)}, GPU time`, 2 * Mx * K * N, on, () => sync([mx.matmul(x, mx.transpose(w))]), 'matmul');
+  }
+  // the same product against 4-bit weights (group 64), dequantized as tiles load
+  const [wq, sc, bi] = mx.quantize(w, 64, 4);
+  await mx.eval(wq, sc, bi);
+  for (const on of smModes('float16')) {
+    await mx.gpu.setSubgroupMatrix(on);
+    const ms = await time(() => sync([mx.quantizedMatmul(x, wq, sc, bi, true, 64, 4)]), big ? 10 : 3);
+    const gf = (2 * Mx * K * N) / (ms / 1e3) / 1e9;
+    rows.push({ bench: `quantizedMatmul 4-bit x [${Mx}, ${K}] @ W^T (W [${N}, ${K}])${smTag(on)}`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / (on ? tensorPeak : peak)).toFixed(3) });
+    await gpuRow(`quantizedMatmul 4-bit x [${Mx}, ${K}] @ W^T${smTag(on)}, GPU time`, 2 * Mx * K * N, on, () => sync([mx.quantizedMatmul(x, wq, sc, bi, true, 64, 4)]), 'quantizedMatmul');
   }
   await mx.gpu.setSubgroupMatrix(true);
 }

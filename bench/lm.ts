@@ -2,7 +2,7 @@
 // random weights (Llama-3.2-1B, Qwen2.5-0.5B) in float16 and 4-bit (MLX affine, group 64),
 // and decode as a fraction of the bandwidth roofline: bytes of weights + KV cache read per
 // token divided by the adapter's measured copy bandwidth.
-//   node dist/bench-lm/lm.mjs [--tiny] [--prompt=512] [--decode=64] [--models=llama,qwen]
+//   node dist/bench-lm/lm.mjs [--tiny] [--prompt=512] [--decode=64] [--models=llama,qwen] [--no-subgroup-matrix]
 import * as mx from '../src/index.ts';
 import * as nn from '../src/nn/index.ts';
 import { modelFromConfig, makePromptCache, evalCache, fuseProjections, type Config } from '../src/lm/index.ts';
@@ -16,6 +16,8 @@ const opt = (k: string) => args.find((a) => a.startsWith(`--${k}=`))?.slice(k.le
 const tiny = args.includes('--tiny');
 const noFuse = args.includes('--no-fuse');
 if (args.includes('--no-replay')) setReplay(false);
+// the tile kernels even where the device has subgroup-matrix units (for A/B runs)
+if (args.includes('--no-subgroup-matrix')) await mx.gpu.setSubgroupMatrix(false);
 const P = Number(opt('prompt') ?? (tiny ? 16 : 512));
 const D = Number(opt('decode') ?? (tiny ? 4 : 64));
 

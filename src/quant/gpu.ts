@@ -9,6 +9,7 @@ import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { mapKernel } from '../backend/webgpu/kernels/map.ts';
 import { emitX8, tileHooks } from '../backend/webgpu/kernels/matmul.ts';
+import { subgroupMatrixHooks, subgroupMatrixPlan } from '../backend/webgpu/kernels/matmul_sm.ts';
 import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 import { shader } from '../backend/webgpu/wgsl.ts';
 import { qmmWeightInputs, type QmmAttrs } from './cpu.ts';
@@ -168,8 +169,11 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     cx.push(k.build('quant_gemv', entry, st.gpu!.buffer, grid(P * blocks, maxDim)));
   } else {
     // the 64x64 float tile kernel (shaders/matmul.wgsl) over the weight as a K x N matrix
-    // (stored [N, K] with transpose, so B's K axis is contiguous), dequantized as tiles load
-    const tm = Math.ceil(M / 64), tn = Math.ceil(N / 64);
+    // (stored [N, K] with transpose, so B's K axis is contiguous), dequantized as tiles load;
+    // float16 x on a device with f16 subgroup-matrix units: those (weights dequantized to f16)
+    const sm = subgroupMatrixPlan(cx.ctx, x.dtype, x.dtype, P, M, N);
+    const T = sm ? sm.tile : 64;
+    const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
     k.emit(`alias MA = f32;\nconst MM_BT: bool = ${a.transpose};`);
     const consts: [string, string][] = [['m', pM], ['n', pN], ['k', pK], ['batch', p.u32(P)], ['tiles_m', p.u32(tm)], ['tiles_n', p.u32(tn)]];
     for (const [name, v] of consts) k.emit(fn(`mm_${name}`, '', 'u32', `  return ${v};`));
@@ -196,6 +200,11 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       if (a.transpose) tileHooks(k, undefined, undefined, 'qm_w4(b, n, k, N, K)');
       else tileHooks(k, undefined, 'qm_w4(b, k, n, K, N)');
     } else tileHooks(k);
+    if (sm) {
+      subgroupMatrixHooks(k, sm, a.transpose, {});
+      cx.push(k.build('matmul_sm', 'matmul_sm', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
+      return real(st, epi ? epi.root.shape : out.shape);
+    }
     k.emit(shader('mm_store4'));
     cx.push(k.build('matmul', 'matmul_main', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
   }

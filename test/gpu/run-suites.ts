@@ -5,11 +5,12 @@ import * as mx from '../../src/index.ts';
 import { suites } from '../suites/index.ts';
 import { runCase } from '../harness/runner.ts';
 import { caseId, selectCases } from '../harness/suite.ts';
-import { GpuErrorGuard } from '../harness/webgpu.ts';
+import { GpuErrorGuard, setRawGpuDevice } from '../harness/webgpu.ts';
 
 const argv = (globalThis as { process?: { argv: string[]; exit(c: number): never } }).process!;
 const filter = argv.argv[2] ?? '';
 const device = await mx.gpu.init();
+setRawGpuDevice(device);
 const info = await mx.gpu.info();
 console.log(`adapter: ${info.device_name}; features: ${info.features}; subgroup matrix: ${info.subgroup_matrix || 'none'}`);
 const guard = new GpuErrorGuard(device);

@@ -6,6 +6,11 @@ let rawDevice: GPUDevice | undefined;
 // create() is garbage-collected while its device lives; pin it and the adapter for good.
 const keepAlive: unknown[] = [];
 
+/** Records a device the runner opened another way (e.g. webmlx's own, in test/gpu/run-suites.ts). */
+export function setRawGpuDevice(device: GPUDevice): void {
+  rawDevice = device;
+}
+
 /** The GPUDevice the runner handed to mx; raw-WebGPU tests use it directly. */
 export function rawGpuDevice(): GPUDevice {
   if (!rawDevice) throw new Error('no GPU device: this case must run under a GPU runner');

@@ -147,7 +147,8 @@ export const fusionSuite = suite('fusion', (t) => {
       }
       const { kernels, out } = await counts(f);
       assert(kernels.length === 1 && kernels[0].startsWith('[gpu] matmul'), kernels.join('; '));
-      assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 1e-6 });
+      // (GPU tanh builtins differ from the CPU's by a few ulp of the pre-activation: 1.2e-6 on an H100)
+      assertClose(await nums(out[0]), ref, { rtol: 1e-5, atol: 3e-6 });
     }
   });
 

@@ -162,6 +162,15 @@ export const quantSuite = suite('quant', (t) => {
   });
 
   test('tiled quantizedMatmul runs in the 64x64 tile kernel, 4 codes per word load at 2/4/8 bits', async (ctx) => {
+    // (the tile kernel, also where float32 subgroup-matrix units exist)
+    if (ctx.device === 'gpu') await mx.gpu.setSubgroupMatrix(false);
+    try {
+      await tiledCases(ctx.device);
+    } finally {
+      if (ctx.device === 'gpu') await mx.gpu.setSubgroupMatrix(true);
+    }
+  });
+  const tiledCases = async (device: string) => {
     for (const [bits, tr] of [[4, true], [8, false], [5, true]] as [number, boolean][]) {
       const w = normal(tr ? [72, 128] : [128, 96], 11);
       const [wq, s, b] = quantized(w, 32, bits);
@@ -176,13 +185,37 @@ export const quantSuite = suite('quant', (t) => {
       } finally {
         mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
       }
-      if (ctx.device === 'gpu') {
+      if (device === 'gpu') {
         const src = lines.find((l) => l.includes('fn matmul_main')) ?? '';
         assert(src !== '', `${bits} bits: the tile kernel ran`);
         const four = tr ? 'return qm_w4(b, n, k, N, K);' : 'return qm_w4(b, k, n, K, N);';
         assertEqual(src.includes(four), bits !== 5, `${bits} bits: 4 codes per load`);
       }
       assertClose(await nums(y), await nums(reference(x, wq, s, b, tr, 32, bits)), { rtol: 1e-4, atol: 1e-4, msg: `${bits} bits` });
+    }
+  };
+
+  // float16 x and weights (so float16 scales, as in float16 checkpoints) on a device with f16
+  // subgroup-matrix units: the weights dequantize to f16 tiles
+  test('tiled quantizedMatmul of float16 x on subgroup-matrix units where the device has them', async (ctx) => {
+    const has = ctx.device === 'gpu' && (await mx.gpu.setSubgroupMatrix(true)) && String((await mx.gpu.info()).subgroup_matrix).includes('f16xf32');
+    for (const [bits, tr, mode] of [[4, true, 'affine'], [8, false, 'affine'], [4, true, 'mxfp4']] as [number, boolean, 'affine' | 'mxfp4'][]) {
+      const w = normal(tr ? [136, 256] : [256, 96], 21, 'float16');
+      const [wq, s, b] = quantized(w, 32, bits, mode);
+      const x = normal([2, 70, 256], 22, 'float16');
+      await mx.eval(wq, s, x);
+      const lines: string[] = [];
+      if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n').find((l) => l.startsWith('fn matmul_')) ?? '') });
+      let y: MxArray;
+      try {
+        y = mx.quantizedMatmul(x, wq, s, b, tr, 32, bits, mode);
+        await mx.eval(y);
+      } finally {
+        if (ctx.device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+      }
+      if (ctx.device === 'gpu') assert(lines.some((l) => l.startsWith(has ? 'fn matmul_sm(' : 'fn matmul_main(')), `${bits} bits ${mode}: ${has ? 'subgroup-matrix' : 'tile'} kernel (${lines.filter(Boolean).join(', ')})`);
+      const ref = reference(x, wq, s, b, tr, 32, bits, mode);
+      assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: 2e-2, atol: 5e-2, msg: `${bits} bits ${mode}` });
     }
   });
 
