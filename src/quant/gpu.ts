@@ -201,7 +201,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       else tileHooks(k, undefined, 'qm_w4(b, k, n, K, N)');
     } else tileHooks(k);
     if (sm) {
-      subgroupMatrixHooks(k, sm, a.transpose, {});
+      subgroupMatrixHooks(k, sm, a.transpose, {}, true);
       cx.push(k.build('matmul_sm', 'matmul_sm', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);
     }

@@ -43,9 +43,10 @@ export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: n
 /**
  * Emits the template's type, shape and load/store hooks (B's tile is [N][K] when `bt`); its
  * 4-value loads are `four` (expressions over b, m/n, k, M/N, K) where given, else the tile
- * kernels' mm_a4 / mm_b4 / mm_bt4 converted.
+ * kernels' mm_a4 / mm_b4 / mm_bt4 converted. `prefetch`: the next K step's loads go to
+ * registers during the multiplies (worth it where loads do work, as dequantizing ones).
  */
-export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, four: { a?: string; b?: string; bt?: string }): void {
+export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, four: { a?: string; b?: string; bt?: string }, prefetch = false): void {
   const { M, N, K, componentType: t } = p.config;
   if (t === 'f16') k.enableF16();
   k.emit(`alias SM_T = ${t};`);
@@ -56,6 +57,7 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   const pad = t === 'f16' ? 8 : 4, sa = p.bk + pad, sb = bt ? p.bk + pad : p.tile + pad;
   const consts = [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk], ['SA', sa], ['SB', sb], ['BS_LEN', (bt ? p.tile : p.bk) * sb]] as const;
   for (const [name, v] of consts) k.emit(`const SM_${name}: u32 = ${v}u;`);
+  k.emit(`const SM_PREFETCH: bool = ${prefetch};`);
   const load = (ty: string, arr: string, col: boolean, stride: string) => p.templateMajor
     ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
     : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
