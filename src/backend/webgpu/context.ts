@@ -72,7 +72,8 @@ export class GpuContext {
     };
     info ??= (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     if (this.features.subgroupMatrix && info) {
-      this.ready = probeSubgroupMatrix(device, info).then((sm) => {
+      // a probe that fails (a lost device, say) leaves the tile kernels, not a broken context
+      this.ready = probeSubgroupMatrix(device, info).catch(() => null).then((sm) => {
         this.subgroupMatrix = sm;
         this.ready = null;
       });
