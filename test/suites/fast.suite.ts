@@ -115,6 +115,32 @@ export const fastSuite = suite('fast', (t) => {
     await pairs(ps, 2e-5, 2e-5);
   });
 
+  // float16 prefill (the flash kernel reads float16 q, k, v) against the composite in f32
+  test('scaledDotProductAttention of float16 prefill: masks, GQA, sinks, edges, Dv != D', async () => {
+    const f = (x: MxArray) => mx.astype(x, mx.float32, { stream: mx.cpu });
+    const cases: [number, number, number, number, number, number, number][] = [
+      // B, Hq, Hkv, Lq, Lk, D, Dv
+      [1, 4, 2, 70, 90, 64, 64], [2, 2, 1, 16, 40, 16, 32], [1, 2, 2, 130, 130, 128, 128], [1, 2, 1, 9, 33, 48, 16],
+    ];
+    for (const [c, [B, Hq, Hk, Lq, Lk, D, Dv]] of cases.entries()) {
+      const q = rnd([B, Hq, Lq, D], 130 + c, mx.float16), k = rnd([B, Hk, Lk, D], 140 + c, mx.float16), v = rnd([B, Hk, Lk, Dv], 150 + c, mx.float16);
+      const bm = mx.greater(rnd([Lq, Lk], 160 + c), -0.8);
+      const am = rnd([1, Hq, Lq, Lk], 170 + c, mx.float16);
+      const sinks = rnd([Hq], 180 + c, mx.float16);
+      const sc = 1 / Math.sqrt(D);
+      const tag = `[${B},${Hq},${Hk},${Lq},${Lk},${D},${Dv}]`;
+      const runs: [string, () => MxArray, MxArray][] = [
+        ['causal', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), sdpaComposite(f(q), f(k), f(v), sc, 'causal', null)],
+        ['bool mask', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(f(q), f(k), f(v), 0.3, bm, null)],
+        ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
+      ];
+      for (const [what, run, ref] of runs) {
+        const y = run();
+        assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: 2e-2, atol: 2e-2, msg: `${what} ${tag}` });
+      }
+    }
+  });
+
   test('wgslKernel: elementwise exp with templates, f16 input, shape helpers', async () => {
     const k = mx.fast.wgslKernel({
       name: 'scaled_exp',

@@ -4,6 +4,20 @@ import type { Dtype } from '../../../core/dtype.ts';
 import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
 import type { KernelBuilder } from '../kernel.ts';
 
+/** Emits `fn name(off: u32) -> ty`: a subgroup-matrix load from workgroup array `arr` in the device's spelling. */
+export function emitSmLoad(k: KernelBuilder, templateMajor: boolean, name: string, ty: string, arr: string, col: boolean, stride: string): void {
+  const call = templateMajor
+    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
+    : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
+  k.emit(`fn ${name}(off: u32) -> ${ty} {\n  return ${call};\n}`);
+}
+
+/** Emits `fn name(off: u32, c: SM_RESULT)`: a row-major result-matrix store into workgroup array `arr`. */
+export function emitSmStore(k: KernelBuilder, templateMajor: boolean, name: string, arr: string, stride: string): void {
+  const call = templateMajor ? `subgroupMatrixStore<row_major>(&${arr}, off, c, ${stride})` : `subgroupMatrixStore(&${arr}, off, c, false, ${stride})`;
+  k.emit(`fn ${name}(off: u32, c: SM_RESULT) {\n  ${call};\n}`);
+}
+
 /** A subgroup-matrix product's shape choices. */
 export interface SubgroupMatrixPlan {
   config: SubgroupMatrixConfig;
@@ -58,13 +72,9 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   const consts = [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk], ['SA', sa], ['SB', sb], ['BS_LEN', (bt ? p.tile : p.bk) * sb]] as const;
   for (const [name, v] of consts) k.emit(`const SM_${name}: u32 = ${v}u;`);
   k.emit(`const SM_PREFETCH: bool = ${prefetch};`);
-  const load = (ty: string, arr: string, col: boolean, stride: string) => p.templateMajor
-    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
-    : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
-  k.emit(`fn sm_load_a(off: u32) -> SM_LEFT {\n  return ${load('SM_LEFT', 'sm_as', false, 'SM_SA')};\n}`);
-  k.emit(`fn sm_load_b(off: u32) -> SM_RIGHT {\n  return ${load('SM_RIGHT', 'sm_bs', bt, 'SM_SB')};\n}`);
-  const store = p.templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)';
-  k.emit(`fn sm_store_c(off: u32, c: SM_RESULT) {\n  ${store};\n}`);
+  emitSmLoad(k, p.templateMajor, 'sm_load_a', 'SM_LEFT', 'sm_as', false, 'SM_SA');
+  emitSmLoad(k, p.templateMajor, 'sm_load_b', 'SM_RIGHT', 'sm_bs', bt, 'SM_SB');
+  emitSmStore(k, p.templateMajor, 'sm_store_c', 'sm_cs', 'SM_N');
   k.emit(`fn sm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<SM_T> {\n  return ${four.a ?? 'vec4<SM_T>(mm_a4(b, m, k, M, K))'};\n}`);
   k.emit(`fn sm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<SM_T> {\n  return ${four.b ?? 'vec4<SM_T>(mm_b4(b, k, n, K, N))'};\n}`);
   k.emit(`fn sm_bt4(b: u32, n: u32, k: u32, N: u32, K: u32) -> vec4<SM_T> {\n  return ${four.bt ?? 'vec4<SM_T>(mm_bt4(b, n, k, N, K))'};\n}`);
