@@ -8,7 +8,7 @@ import type { Epilogue, Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid } from '../backend/webgpu/kernel.ts';
 import { mapKernel } from '../backend/webgpu/kernels/map.ts';
-import { emitX8, tileHooks } from '../backend/webgpu/kernels/matmul.ts';
+import { emitX8, halfFour, tileHooks } from '../backend/webgpu/kernels/matmul.ts';
 import { subgroupMatrixHooks, subgroupMatrixPlan } from '../backend/webgpu/kernels/matmul_sm.ts';
 import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 import { shader } from '../backend/webgpu/wgsl.ts';
@@ -201,7 +201,9 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       else tileHooks(k, undefined, 'qm_w4(b, k, n, K, N)');
     } else tileHooks(k);
     if (sm) {
-      subgroupMatrixHooks(k, sm, a.transpose, {}, true);
+      // float16 x stored as such, in whole tiles: 8-byte loads of 4 values
+      const fx = !a.gather && sm.config.componentType === 'f16' && M % sm.tile === 0 && K % sm.bk === 0 ? halfFour(k, g, x, [K, 1], M * K) : null;
+      subgroupMatrixHooks(k, sm, a.transpose, fx ? { a: fx('b', `m * ${pK} + k`) } : {}, true);
       cx.push(k.build('matmul_sm', 'matmul_sm', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);
     }

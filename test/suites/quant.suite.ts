@@ -199,13 +199,14 @@ export const quantSuite = suite('quant', (t) => {
   // subgroup-matrix units: the weights dequantize to f16 tiles
   test('tiled quantizedMatmul of float16 x on subgroup-matrix units where the device has them', async (ctx) => {
     const has = ctx.device === 'gpu' && (await mx.gpu.setSubgroupMatrix(true)) && String((await mx.gpu.info()).subgroup_matrix).includes('f16xf32');
-    for (const [bits, tr, mode] of [[4, true, 'affine'], [8, false, 'affine'], [4, true, 'mxfp4']] as [number, boolean, 'affine' | 'mxfp4'][]) {
+    // (the last: whole 64x64 tiles of a stored x, read 8 bytes at a time)
+    for (const [bits, tr, mode, xs] of [[4, true, 'affine', [2, 70, 256]], [8, false, 'affine', [2, 70, 256]], [4, true, 'mxfp4', [2, 70, 256]], [4, true, 'affine', [128, 256]]] as [number, boolean, 'affine' | 'mxfp4', number[]][]) {
       const w = normal(tr ? [136, 256] : [256, 96], 21, 'float16');
       const [wq, s, b] = quantized(w, 32, bits, mode);
-      const x = normal([2, 70, 256], 22, 'float16');
+      const x = normal(xs, 22, 'float16');
       await mx.eval(wq, s, x);
       const lines: string[] = [];
-      if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n').find((l) => l.startsWith('fn matmul_')) ?? '') });
+      if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
       let y: MxArray;
       try {
         y = mx.quantizedMatmul(x, wq, s, b, tr, 32, bits, mode);
@@ -213,7 +214,11 @@ export const quantSuite = suite('quant', (t) => {
       } finally {
         if (ctx.device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
       }
-      if (ctx.device === 'gpu') assert(lines.some((l) => l.startsWith(has ? 'fn matmul_sm(' : 'fn matmul_main(')), `${bits} bits ${mode}: ${has ? 'subgroup-matrix' : 'tile'} kernel (${lines.filter(Boolean).join(', ')})`);
+      if (ctx.device === 'gpu') {
+        const src = lines.find((l) => l.includes(has ? 'fn matmul_sm(' : 'fn matmul_main(')) ?? '';
+        assert(src !== '', `${bits} bits ${mode}: ${has ? 'subgroup-matrix' : 'tile'} kernel`);
+        if (has) assertEqual(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src), xs.length === 2, `${bits} bits ${mode} x ${xs}: 8-byte x loads`);
+      }
       const ref = reference(x, wq, s, b, tr, 32, bits, mode);
       assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: 2e-2, atol: 5e-2, msg: `${bits} bits ${mode}` });
     }

@@ -138,6 +138,11 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   return (b, i) => `${name}(${V}[${at(b, i)}])`;
 }
 
+/** 4 consecutive stored float16 values of x as a vec4<f16> (see storedFour), for f16 tiles. */
+export function halfFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, number], perBatch: number): ((b: string, i: string) => string) | null {
+  return storedFour(k, g, x, last2, perBatch, true);
+}
+
 // The tile kernels' loads of 4 consecutive values (mm_a4 along K, mm_b4 along N, mm_bt4 along
 // K of B = W^T) as 4 checked loads that read zeros past the edges.
 const plus = (v: string, j: number) => (j ? `${v} + ${j}u` : v);
