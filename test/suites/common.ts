@@ -215,3 +215,19 @@ export function axisArg(a: ArgValue | undefined): number | number[] | undefined 
   if (typeof a === 'number') return a;
   return a as number[];
 }
+
+/**
+ * Evaluates what `fn` builds and returns it with the WGSL of every kernel that ran (none on
+ * the CPU device); the debug log is restored afterwards.
+ */
+export async function withKernels<T extends MxArray>(device: DeviceName, fn: () => T): Promise<{ out: T; kernels: string[] }> {
+  const kernels: string[] = [];
+  if (device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => kernels.push(m) });
+  try {
+    const out = fn();
+    await mx.eval(out);
+    return { out, kernels };
+  } finally {
+    if (device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+  }
+}

@@ -3,7 +3,7 @@
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertRejects, assertShape, assertThrows } from '../harness/assert.ts';
 import fixture from '../fixtures/matmul.gen.ts';
-import { mx, arr, fixtureTests, onDevice, nums, GPU_ONLY, type Adapter } from './common.ts';
+import { mx, arr, fixtureTests, onDevice, nums, withKernels, GPU_ONLY, type Adapter } from './common.ts';
 
 const adapters: Record<string, Adapter> = { matmul: (xs) => mx.matmul(xs[0], xs[1]) };
 
@@ -102,15 +102,7 @@ export const matmulSuite = suite('matmul', (t) => {
     await mx.eval(a, w0, bias);
     // a lazy transpose of a stored array: the kernel reads it in place
     const w = t ? mx.transpose(w0) : w0;
-    const lines: string[] = [];
-    mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-    let y: mx.MxArray;
-    try {
-      y = mx.tanh(mx.add(mx.matmul(a, w), bias));
-      await mx.eval(y);
-    } finally {
-      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-    }
+    const { out: y, kernels: lines } = await withKernels('gpu', () => mx.tanh(mx.add(mx.matmul(a, w), bias)));
     const T = small ? 64 : 128;
     const inside = M % T === 0 && N % T === 0 && K % (small ? 16 : 8) === 0 && dt !== 'int32';
     const fn = t ? 'fn mm_bt4' : 'fn mm_b4';
@@ -187,15 +179,7 @@ export const matmulSuite = suite('matmul', (t) => {
       const bias = mx.random.normal([N], mx.float32, 0, 1, { key: k(K) }).astype(dt);
       await mx.eval(a, w0, bias);
       const w = t ? mx.transpose(w0) : w0;
-      const lines: string[] = [];
-      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-      let y: mx.MxArray;
-      try {
-        y = epi ? mx.maximum(mx.add(mx.matmul(a, w), bias), 0) : mx.matmul(a, w);
-        await mx.eval(y);
-      } finally {
-        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-      }
+      const { out: y, kernels: lines } = await withKernels('gpu', () => (epi ? mx.maximum(mx.add(mx.matmul(a, w), bias), 0) : mx.matmul(a, w)));
       const what = `${B}x${M}x${K}x${N} ${dt}${t ? ' W^T' : ''}${epi ? ' +epilogue' : ''}`;
       const want = has && offers.includes(dt === 'float16' ? 'f16xf32' : 'f32xf32');
       assertEqual(lines.some((l) => l.includes('fn matmul_sm(')), want, `subgroup-matrix kernel for ${what} (${offers || 'not offered'})`);
@@ -212,13 +196,7 @@ export const matmulSuite = suite('matmul', (t) => {
     await mx.gpu.setSubgroupMatrix(false);
     try {
       const a = mx.random.normal([128, 64], mx.float16, 0, 1, { key: k(1) });
-      const lines: string[] = [];
-      mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-      try {
-        await mx.eval(mx.matmul(a, a.T));
-      } finally {
-        mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-      }
+      const { kernels: lines } = await withKernels('gpu', () => mx.matmul(a, a.T));
       assert(!lines.some((l) => l.includes('fn matmul_sm(')) && lines.some((l) => l.includes('fn matmul_')), 'tile kernel when off');
       await assertRejects(() => mx.gpu.setSubgroupMatrix(1 as unknown as boolean), /\[gpu.setSubgroupMatrix\] expects true or false/);
     } finally {

@@ -6,7 +6,7 @@ import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertShape, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import { cases } from '../fixtures/quant.gen.ts';
-import { mx, nums, onDevice, type MxArray } from './common.ts';
+import { mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import * as nn from '../../src/nn/index.ts';
 
 const key = (i: number) => mx.random.key(i);
@@ -205,15 +205,7 @@ export const quantSuite = suite('quant', (t) => {
       const [wq, s, b] = quantized(w, 32, bits, mode);
       const x = normal(xs, 22, 'float16');
       await mx.eval(wq, s, x);
-      const lines: string[] = [];
-      if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-      let y: MxArray;
-      try {
-        y = mx.quantizedMatmul(x, wq, s, b, tr, 32, bits, mode);
-        await mx.eval(y);
-      } finally {
-        if (ctx.device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-      }
+      const { out: y, kernels: lines } = await withKernels(ctx.device, () => mx.quantizedMatmul(x, wq, s, b, tr, 32, bits, mode));
       if (ctx.device === 'gpu') {
         const src = lines.find((l) => l.includes(has ? 'fn matmul_sm(' : 'fn matmul_main(')) ?? '';
         assert(src !== '', `${bits} bits ${mode}: ${has ? 'subgroup-matrix' : 'tile'} kernel`);
