@@ -204,6 +204,47 @@ export const matmulSuite = suite('matmul', (t) => {
     }
   }, GPU_ONLY);
 
+  // the subgroup-matrix kernel's source on every runner, as generated for a device that offered
+  // f16 16x16x16 units in either builtin spelling; compiling it here must fail (no such units),
+  // so what is checked is the generated WGSL, and that the failure is a clear error
+  test('subgroup-matrix kernel source in both builtin spellings (generated on any device)', async () => {
+    const ctx = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
+    if (ctx.subgroupMatrix) return; // a device with the units runs the kernel in the test above
+    const a = mx.random.normal([128, 64], mx.float32, 0, 1, { key: mx.random.key(3) }).astype(mx.float16);
+    const w = mx.random.normal([128, 64], mx.float32, 0, 1, { key: mx.random.key(4) }).astype(mx.float16);
+    await mx.eval(a, w);
+    const features = ctx.features as { shaderF16: boolean };
+    const f16 = features.shaderF16;
+    try {
+      for (const templateMajor of [true, false]) {
+        ctx.subgroupMatrix = { configs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupSize: 32, templateMajor };
+        features.shaderF16 = true;
+        const lines: string[] = [];
+        mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+        try {
+          await assertRejects(() => mx.eval(mx.matmul(a, w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul failed/);
+        } finally {
+          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        const src = lines.find((l) => l.includes('fn matmul_sm(')) ?? '';
+        assert(src !== '', 'the subgroup-matrix kernel was generated');
+        for (const want of ['enable chromium_experimental_subgroup_matrix;', 'enable f16;', 'alias SM_LEFT = subgroup_matrix_left<f16, 16, 16>;', 'const SM_TILE: u32 = 64u;', 'const MM_BT: bool = true;',
+          templateMajor ? 'subgroupMatrixLoad<SM_RIGHT, col_major>(&sm_bs, off, SM_SB)' : 'subgroupMatrixLoad<SM_RIGHT>(&sm_bs, off, true, SM_SB)',
+          templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)']) {
+          assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
+        }
+        // whole 64x64 tiles of stored float16: 8-byte loads of both operands
+        assert(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src) && /fn sm_bt4\([^{]*\{\s*return bh\d+\[/.test(src), 'vector loads');
+      }
+    } finally {
+      ctx.subgroupMatrix = null;
+      features.shaderF16 = f16;
+      await mx.gpu.setSubgroupMatrix(true);
+    }
+    // and the product itself still works on the tile kernels
+    assertClose(await nums(mx.matmul(a, w.T).astype(mx.float32)), await nums(mx.matmul(a.astype(mx.float32), w.astype(mx.float32).T, { stream: mx.cpu })), { rtol: 3e-2, atol: 0.3 });
+  }, GPU_ONLY);
+
   test('mx.gpu.tuneMatmul times both tile kernels and keeps its choice per adapter; setMatmulTuning picks them', async () => {
     const x = mx.random.normal([256, 64], mx.float32, 0, 1, { key: mx.random.key(1) });
     const y = mx.random.normal([64, 256], mx.float32, 0, 1, { key: mx.random.key(2) });
