@@ -114,6 +114,16 @@ if (want('matmul') && big) {
   const per = t.measured.map((r) => `${r.m}x${r.n}x${r.k}: ${r.small.toFixed(0)} / ${r.big.toFixed(0)}`).join('; ');
   rows.push({ bench: 'matmul tuning: 128x128 tiles from this many tiles (64x64 / 128x128 kernel µs per size)', value: String(t.bigMinTiles), unit: 'tiles', ms: per });
 }
+/** A row from one product's kernel times (median of 5 runs), when the adapter has timestamps. */
+async function gpuRow(bench: string, flops: number, sm: boolean, fn: () => Promise<void>, prefix: string): Promise<void> {
+  const us: number[] = [];
+  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(fn, prefix));
+  us.sort((a, b) => a - b);
+  if (!us.length) return;
+  const g = flops / (median(us) / 1e6) / 1e9;
+  rows.push({ bench, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / (sm ? tensorPeak : peak)).toFixed(3) });
+}
+
 // float16 products twice where the device has subgroup-matrix units: on them (against the
 // tensor peak) and on the tile kernels (mx.gpu.setSubgroupMatrix(false))
 const hasSm = want('matmul') && (await mx.gpu.setSubgroupMatrix(true));
@@ -129,24 +139,9 @@ for (const [N, dt] of (!want('matmul') ? [] : big ? [[1024, 'float32'], [2048, '
     const gf = (2 * N ** 3) / (ms / 1e3) / 1e9;
     rows.push({ bench: `matmul ${dt} ${N}^3${smTag(on)}`, value: gf.toFixed(0), unit: 'GFLOP/s', ms: ms.toFixed(3), ofPeak: (gf / pk).toFixed(3) });
     // the kernel alone (timestamps; median of 5)
-    const us: number[] = [];
-    for (let r = 0; r < 5; r++) us.push(...await gpuTimes(() => sync([mx.matmul(a, b)]), 'matmul'));
-    if (us.length) {
-      const g = (2 * N ** 3) / (median(us.sort((x, y) => x - y)) / 1e6) / 1e9;
-      rows.push({ bench: `matmul ${dt} ${N}^3${smTag(on)}, GPU time`, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / pk).toFixed(3) });
-    }
+    await gpuRow(`matmul ${dt} ${N}^3${smTag(on)}, GPU time`, 2 * N ** 3, on, () => sync([mx.matmul(a, b)]), 'matmul');
   }
   if (want('matmul')) await mx.gpu.setSubgroupMatrix(true);
-}
-
-/** A row from one product's kernel times (median of 5 runs), when the adapter has timestamps. */
-async function gpuRow(bench: string, flops: number, sm: boolean, fn: () => Promise<void>, prefix: string): Promise<void> {
-  const us: number[] = [];
-  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(fn, prefix));
-  us.sort((a, b) => a - b);
-  if (!us.length) return;
-  const g = flops / (median(us) / 1e6) / 1e9;
-  rows.push({ bench, value: g.toFixed(0), unit: 'GFLOP/s', ms: (median(us) / 1e3).toFixed(3), ofPeak: (g / (sm ? tensorPeak : peak)).toFixed(3) });
 }
 
 // ---- prefill-shaped products against weights stored as Linear holds them (W [N, K], x @ W^T)

@@ -50,11 +50,9 @@ export class KernelBuilder {
   inputHalfQuads(s: Storage): string | null {
     const g = s.gpu;
     if (!g) throw new Error('internal: GPU input has no buffer');
-    if (!this.f16 || g.buffer.size % 8 !== 0) return null;
-    const have = this.halfQuads.get(g.buffer);
-    if (have || this.bound(g.buffer)) return have ?? null;
-    this.enableF16();
-    return this.bindAs(g.buffer, 'vec4<f16>', this.halfQuads);
+    // a buffer bound in another form keeps that one binding (the fusion's binding count)
+    if (!this.halfQuads.has(g.buffer) && this.bound(g.buffer)) return null;
+    return this.inputHalf4(s);
   }
   private halfQuads = new Map<GPUBuffer, string>();
 
