@@ -196,7 +196,28 @@ for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096],
       const same = await copyStreamGpu(device, Math.ceil(bytes / 16) * 16, REP);
       rows.push({ bench: `${name}, GPU time (16 in one pass)`, value: g.toFixed(0), unit: 'GB/s', ms: (per / 1e3).toFixed(4), ofCopy: `${(g / copy).toFixed(2)} (${same ? (g / same.gbs).toFixed(2) : '-'} of a same-size copy stream, ${same ? same.gbs.toFixed(0) : '-'} GB/s)` });
     }
+    if (kind !== 'float16') {
+      // the same 16 weights stacked [16, N, K/8] against x [16, 1, K]: one dispatch streams all
+      // of them, so this row has no per-dispatch cost in it
+      const [wq, sc, bi] = [0, 1, 2].map((j) => mx.stack(ws.map((w) => w[j])));
+      const xs = mx.contiguous(mx.broadcastTo(mx.reshape(x, [1, 1, K]), [REP, 1, K]));
+      await mx.eval(wq, sc, bi, xs);
+      const one = () => sync([mx.quantizedMatmul(xs, wq, sc, bi, true, 64, bits).astype(mx.float32)]);
+      const us: number[] = [];
+      for (let r = 0; r < (big ? 7 : 2); r++) us.push(Math.max(0, ...await gpuTimes(one, 'quantizedMatmul')));
+      const t = median(us.sort((a, b) => a - b));
+      if (t > 0) {
+        const g = (REP * bytes) / (t / 1e6) / 1e9;
+        rows.push({ bench: `${name}, 16 weights batched in one dispatch, GPU time`, value: g.toFixed(0), unit: 'GB/s', ms: (t / 1e3 / REP).toFixed(4), ofCopy: (g / copy).toFixed(2) });
+      }
+      for (const a of [wq, sc, bi, xs]) a.dispose();
+    }
   }
+}
+// what one dispatch costs in a pass of 16 that do almost nothing (4 KB copies)
+if (want('gemv')) {
+  const tiny = await copyStreamGpu(device, 4096, REP);
+  if (tiny) rows.push({ bench: 'dispatch floor: 16 copies of 4 KB in one pass, GPU time each', value: tiny.us.toFixed(2), unit: 'µs' });
 }
 
 // ---- FFT: batched complex64 rows (bytes = one read and one write of the data)
