@@ -7,6 +7,7 @@ import type { Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid, type KernelBuilder } from '../backend/webgpu/kernel.ts';
 import { cast } from '../backend/webgpu/layout.ts';
+import { halves, storedFloat } from '../backend/webgpu/kernels/matmul.ts';
 import type { SdpaAttrs } from './sdpa.ts';
 import { wideResult } from './util.ts';
 
@@ -18,6 +19,30 @@ export const PREFILL_WORKGROUP_BYTES = 24576;
 const SPLIT_WG = 64;
 // keys per split workgroup: small, so one decode row spreads over many workgroups
 const CHUNK = 64;
+// the vectorised decode kernel (shaders/fast_sdpa_vec.wgsl)
+const VEC_WG = 128;
+
+/** Workgroup bytes of fast_sdpa_vec.wgsl for head dim D and rep query heads per kv head. */
+const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 32 + rep * 64 + rep * 8;
+
+/**
+ * Packed 16-byte loads of 8 float16/bfloat16 values of key j of kv head bh (batch * heads +
+ * head) of x [B, H, L, D], when x is stored as such with rows contiguous along D and every
+ * stride a multiple of 8 elements; else null. Returns the load and the word decoder.
+ */
+function rows16(k: KernelBuilder, g: G, x: MxArray): { at: (bh: string, j: string, p: string) => string; dec: (w: string) => string; dt: string } | null {
+  const acc = g.accessOf(x);
+  const st = acc.src.kind === 'buf' ? acc.src.storage : null;
+  const dt = storedFloat(x, st);
+  if (!st?.gpu || (dt !== 'float16' && dt !== 'bfloat16')) return null;
+  const [sB, sH, sJ, sD] = acc.strides;
+  if (sD !== 1 || [acc.offset, sB, sH, sJ].some((s) => s < 0 || s % 8 !== 0)) return null;
+  const P = k.p, H = x.shape[1];
+  return {
+    at: (bh, j, p) => `${k.inputVec4(st)}[${P.u32(acc.offset / 8)} + (${bh} / ${P.u32(H)}) * ${P.u32(sB / 8)} + (${bh} % ${P.u32(H)}) * ${P.u32(sH / 8)} + ${j} * ${P.u32(sJ / 8)} + ${p}]`,
+    dec: halves(dt), dt,
+  };
+}
 
 type G = ReturnType<BuildCtx['kernel']>['g'];
 
@@ -89,8 +114,21 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     // (when that still leaves enough workgroups: short caches keep one per query head)
     const Hk = ins[1].shape[1], rep = Hq / Hk;
     const groups = B * Hk;
-    if (Lq === 1 && rep >= 2 && rep <= 8 && groups * chunks >= 256) {
-      k.emit(`const SD_REP: u32 = ${rep}u;\nfn sd_groups() -> u32 {\n  return ${P.u32(groups)};\n}\nfn sd_group_rows(g: u32) -> u32 {\n  return g * SD_REP;\n}`);
+    const group = (k: KernelBuilder) => k.emit(`const SD_REP: u32 = ${rep}u;\nfn sd_groups() -> u32 {\n  return ${P.u32(groups)};\n}\nfn sd_group_rows(g: u32) -> u32 {\n  return g * SD_REP;\n}`);
+    // float16/bfloat16 caches with contiguous rows: 16-byte loads (shaders/fast_sdpa_vec.wgsl)
+    const vecShape = Lq === 1 && rep <= 8 && D === Dv && [16, 32, 64, 128].includes(D) && vecBytes(D, rep) <= cx.ctx.limits.maxComputeWorkgroupStorageSize;
+    const kr = vecShape ? rows16(k, g, ins[1]) : null;
+    const vr = kr ? rows16(k, g, v) : null;
+    if (kr && vr && kr.dt === vr.dt) {
+      k.label = k.label.replace('fast.sdpa.split', 'fast.sdpa.vec');
+      group(k);
+      k.emit(`const SV_WG: u32 = ${VEC_WG}u;\nconst SV_CH: u32 = ${CHUNK}u;\nconst SV_L: u32 = ${D / 8}u;`);
+      k.emit(`fn sv_bh(r: u32) -> u32 {\n  return (r / ${P.u32(Hq)}) * ${P.u32(Hk)} + (r % ${P.u32(Hq)}) / ${P.u32(rep)};\n}`);
+      k.emit(`fn sv_k16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${kr.at('bh', 'j', 'p')};\n}\nfn sv_v16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${vr.at('bh', 'j', 'p')};\n}`);
+      k.emit(`fn sv_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
+      cx.push(k.build('fast_sdpa_vec', 'sdpa_vec', part.gpu!.buffer, grid(groups * chunks, maxDim)));
+    } else if (Lq === 1 && rep >= 2 && rep <= 8 && groups * chunks >= 256) {
+      group(k);
       cx.push(k.build('fast_sdpa_group', 'sdpa_group', part.gpu!.buffer, grid(groups * chunks, maxDim)));
     } else cx.push(k.build('fast_sdpa_split', 'sdpa_split', part.gpu!.buffer, grid(rows * chunks, maxDim)));
   }

@@ -152,7 +152,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
       if (M === 1 && biases) {
         // one row of x: 4 weight rows per workgroup share each x load
-        const packs = K / 32, T = packs >= 256 ? 128 : packs >= 64 ? 64 : 32;
+        const packs = K / 32, T = packs >= 128 ? 128 : packs >= 64 ? 64 : 32;
         k.label = k.label.replace('quantizedMatmul.gemv', 'quantizedMatmul.gemv4');
         k.emit(`const F4_T: u32 = ${T}u;\nconst QG_BITS: u32 = ${a.q.bits}u;`);
         k.emit(shader(cx.ctx.features.subgroups ? 'fold4_sg' : 'fold4'));

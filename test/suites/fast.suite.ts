@@ -141,6 +141,48 @@ export const fastSuite = suite('fast', (t) => {
     }
   });
 
+  // one query token over float16/bfloat16 caches: on the GPU the vectorised decode kernel
+  // (16-byte loads of contiguous rows), also over a view of a longer preallocated cache
+  test('scaledDotProductAttention of a float16/bfloat16 decode token: GQA 1-8, masks, sinks, cache views', async (ctx) => {
+    const f = (x: MxArray) => mx.astype(x, mx.float32, { stream: mx.cpu });
+    const cases: [number, number, number, number, number, number, mx.Dtype][] = [
+      // B, Hq, Hkv, Lk, D, cache rows (0: exactly Lk), dtype
+      [1, 8, 2, 300, 128, 0, mx.float16], [2, 4, 4, 70, 64, 96, mx.float16], [1, 8, 1, 129, 32, 0, mx.bfloat16],
+      [1, 6, 2, 64, 16, 0, mx.float16], [1, 14, 2, 1000, 64, 1024, mx.bfloat16],
+    ];
+    for (const [c, [B, Hq, Hk, Lk, D, rows, dt]] of cases.entries()) {
+      const q = rnd([B, Hq, 1, D], 230 + c, dt);
+      // a cache of `rows` rows read through a view of its first Lk
+      const cache = (seed: number) => rows ? mx.sliceAxes(rnd([B, Hk, rows, D], seed, dt), [2], [0], [Lk]) : rnd([B, Hk, Lk, D], seed, dt);
+      const k = cache(240 + c), v = cache(250 + c);
+      await mx.eval(q, k, v);
+      const bm = mx.greater(rnd([1, Lk], 260 + c), -0.8);
+      const am = rnd([B, Hq, 1, Lk], 270 + c, dt);
+      const sinks = rnd([Hq], 280 + c, dt);
+      const sc = 1 / Math.sqrt(D);
+      const tag = `[${B},${Hq},${Hk},${Lk},${D}] ${dt.name}${rows ? ` view of ${rows}` : ''}`;
+      const runs: [string, () => MxArray, MxArray][] = [
+        ['no mask', () => mx.fast.scaledDotProductAttention(q, k, v, { scale: sc }), sdpaComposite(f(q), f(k), f(v), sc, null, null)],
+        ['bool mask', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(f(q), f(k), f(v), 0.3, bm, null)],
+        ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
+      ];
+      for (const [what, run, ref] of runs) {
+        const lines: string[] = [];
+        if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+        let y: MxArray;
+        try {
+          y = run();
+          await mx.eval(y);
+        } finally {
+          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('fast.sdpa.vec')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
+        const tol = dt === mx.bfloat16 ? 3e-2 : 5e-3;
+        assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
+      }
+    }
+  });
+
   test('wgslKernel: elementwise exp with templates, f16 input, shape helpers', async () => {
     const k = mx.fast.wgslKernel({
       name: 'scaled_exp',

@@ -87,14 +87,14 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
  * float16/bfloat16, or a 32-bit float: a float computed in this run may sit in a 32-bit
  * temporary); null otherwise.
  */
-function storedFloat(x: MxArray, st: Storage | null): 'float32' | 'float16' | 'bfloat16' | null {
+export function storedFloat(x: MxArray, st: Storage | null): 'float32' | 'float16' | 'bfloat16' | null {
   const dt = st?.dtype.name;
   if (dt === 'float32' && (x.dtype.kind === 'f' || x.dtype.kind === 'V')) return dt;
   return (dt === 'float16' || dt === 'bfloat16') && st!.dtype === x.dtype ? dt : null;
 }
 
 /** WGSL turning a u32 of two packed halves (float16 or bfloat16) into a vec2<f32>. */
-function halves(dt: 'float16' | 'bfloat16'): (w: string) => string {
+export function halves(dt: 'float16' | 'bfloat16'): (w: string) => string {
   return dt === 'float16' ? (w) => `unpack2x16float(${w})` : (w) => `vec2<f32>(bitcast<f32>(${w} << 16u), bitcast<f32>(${w} & 0xffff0000u))`;
 }
 
