@@ -21,6 +21,7 @@ const SPLIT_WG = 64;
 const CHUNK = 64;
 // the vectorised decode kernel (shaders/fast_sdpa_vec.wgsl)
 const VEC_WG = 128;
+const COMBINE_WG = 128;
 
 /** Workgroup bytes of fast_sdpa_vec.wgsl for head dim D and rep query heads per kv head. */
 const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 32 + rep * 64 + rep * 8;
@@ -132,47 +133,15 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
       cx.push(k.build('fast_sdpa_group', 'sdpa_group', part.gpu!.buffer, grid(groups * chunks, maxDim)));
     } else cx.push(k.build('fast_sdpa_split', 'sdpa_split', part.gpu!.buffer, grid(rows * chunks, maxDim)));
   }
+  // one workgroup per row merges its chunks (shaders/fast_sdpa_combine.wgsl)
   const { k, g } = cx.kernel('fast.sdpa.combine');
   const P = k.p;
   const pl = k.input(part);
   const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${P.u32(Lq)}) % ${P.u32(Hq)})` : NEG;
-  const W = P.u32(Dv + 2), C = P.u32(chunks), DV = P.u32(Dv);
-  // partials are read 8 chunks at a time (clamped, the extra ones not counted), so the
-  // loads' latencies overlap
-  k.emit(`fn sc_at(i: u32) -> f32 {
-  let r = i / ${DV};
-  let d = i % ${DV};
-  let s0 = ${sink};
-  let C = ${C};
-  var mm = s0;
-  for (var c0 = 0u; c0 < C; c0 += 8u) {
-    var ms: array<f32, 8>;
-    for (var u = 0u; u < 8u; u++) {
-      ms[u] = ${pl}((r * C + min(c0 + u, C - 1u)) * ${W});
-    }
-    for (var u = 0u; u < 8u; u++) {
-      mm = max(mm, ms[u]);
-    }
-  }
-  var l = ${a.sinks ? 'exp(s0 - mm)' : '0.0'};
-  var o = 0.0;
-  for (var c0 = 0u; c0 < C; c0 += 8u) {
-    var ps: array<vec3<f32>, 8>;
-    for (var u = 0u; u < 8u; u++) {
-      let at = (r * C + min(c0 + u, C - 1u)) * ${W};
-      ps[u] = vec3<f32>(${pl}(at), ${pl}(at + 1u), ${pl}(at + 2u + d));
-    }
-    for (var u = 0u; u < 8u; u++) {
-      if (c0 + u < C) {
-        let w = exp(ps[u].x - mm);
-        l += w * ps[u].y;
-        o += w * ps[u].z;
-      }
-    }
-  }
-  return o / l;
-}`);
-  k.emit(`fn mp_words() -> u32 {\n  return ${P.u32(rows * Dv)};\n}\nfn mp_word(w: u32) -> u32 {\n  return bitcast<u32>(sc_at(w));\n}`);
-  cx.push(k.build('map', 'map_main', out.storage.gpu!.buffer, grid(Math.ceil((rows * Dv) / 256), maxDim)));
+  k.emit(`const CB_WG: u32 = ${COMBINE_WG}u;\nconst CB_DN: u32 = ${Math.ceil(Dv / COMBINE_WG)}u;`);
+  k.emit(`fn cb_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn cb_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn cb_dv() -> u32 {\n  return ${Dv}u;\n}`);
+  k.emit(`fn cb_part(i: u32) -> f32 {\n  return ${pl}(i);\n}\nfn cb_sink(r: u32) -> f32 {\n  return ${sink};\n}\nfn cb_l0() -> f32 {\n  return ${a.sinks ? '1.0' : '0.0'};\n}`);
+  k.emit(`fn cb_store(r: u32, d: u32, o: f32) {\n  out[r * ${P.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
+  cx.push(k.build('fast_sdpa_combine', 'sdpa_combine', out.storage.gpu!.buffer, grid(rows, maxDim)));
   return [out];
 }
