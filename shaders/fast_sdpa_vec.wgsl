@@ -18,7 +18,7 @@ const SV_KN: u32 = SV_CH * SV_L / SV_WG;
 var<workgroup> sv_k: array<vec4<u32>, SV_CH * (SV_L + 1u)>;
 var<workgroup> sv_q: array<vec4<f32>, SD_REP * SV_L * 2u>;
 var<workgroup> sv_s: array<f32, SD_REP * SV_CH>;
-var<workgroup> sv_o: array<vec4<f32>, SV_WG * 2u>;
+var<workgroup> sv_o: array<vec4<f32>, SV_WG * 4u>;
 var<workgroup> sv_f: array<f32, SD_REP * 16u>;
 var<workgroup> sv_ml: array<vec2<f32>, SD_REP>;
 
@@ -135,14 +135,17 @@ fn sdpa_vec(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
         a = mat2x4<f32>(a[0] + w * e[0], a[1] + w * e[1]);
       }
     }
-    sv_o[t * 2u] = a[0];
-    sv_o[t * 2u + 1u] = a[1];
+    // heads alternate between two halves of sv_o, so one barrier per head suffices (head
+    // h + 2 writes a half only after every thread has passed head h + 1's barrier)
+    let ob = (h % 2u) * SV_WG * 2u;
+    sv_o[ob + t * 2u] = a[0];
+    sv_o[ob + t * 2u + 1u] = a[1];
     workgroupBarrier();
     // column quads: thread t < 2 SV_L adds the slots' values of quad t
     if (t < SV_L * 2u) {
       var o = vec4<f32>(0.0);
       for (var s = 0u; s < SV_SLOTS; s++) {
-        o += sv_o[(s * SV_L + t / 2u) * 2u + t % 2u];
+        o += sv_o[ob + (s * SV_L + t / 2u) * 2u + t % 2u];
       }
       if (out) {
         for (var e = 0u; e < 4u; e++) {
@@ -150,6 +153,5 @@ fn sdpa_vec(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
         }
       }
     }
-    workgroupBarrier();
   }
 }

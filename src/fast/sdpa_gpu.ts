@@ -24,7 +24,7 @@ const VEC_WG = 128;
 const COMBINE_WG = 128;
 
 /** Workgroup bytes of fast_sdpa_vec.wgsl for head dim D and rep query heads per kv head. */
-const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 32 + rep * 64 + rep * 8;
+const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 64 + rep * 64 + rep * 8;
 
 /**
  * Packed 16-byte loads of 8 float16/bfloat16 values of key j of kv head bh (batch * heads +
