@@ -7,9 +7,9 @@
 // transposed so P V reads a vec4 of P and a vec4 of V per 16 multiply-adds. 24 KB of
 // workgroup memory. Rows are r = (b * Hq + h) * Lq + i.
 // Hooks: const SD_NC, SD_NCV: u32 (32-dim chunks of D and Dv); sd_lq, sd_d, sd_dv, sd_qblocks,
-// sd_bh, sd_q(r, d) (scaled), sd_k(r, j, d), sd_v(r, j, d), sd_score(r, j, s) (mask applied),
-// sd_sink(r) (initial max; l starts at sd_l0()), sd_kend(r_last) (keys a row block needs),
-// sd_store(r, d, o).
+// sd_bh, sd_score(r, j, s) (mask applied), sd_sink(r) (initial max; l starts at sd_l0()),
+// sd_kend(r_last) (keys a row block needs), sd_store(r, d, o); and the chunk staging of
+// fast_sdpa_stage.wgsl (element by element) or fast_sdpa_stage16.wgsl (16-byte loads).
 
 const SD_NEG: f32 = -3.4028234e38;
 // Q^T chunk: (d, row quad) -> vec4 of the quad's values, 17 quads per d (padding)
@@ -59,33 +59,7 @@ fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wi
     }
     for (var c = 0u; c < SD_NC; c++) {
       workgroupBarrier();
-      for (var e = t; e < 512u; e += 128u) {
-        let d = e % 32u;
-        let p = e / 32u;
-        let dd = c * 32u + d;
-        var v = vec4<f32>(0.0);
-        if (dd < D) {
-          for (var u = 0u; u < 4u; u++) {
-            v[u] = sd_q(bh * lq + min(q0 + 4u * p + u, lq - 1u), dd);
-          }
-        }
-        sd_qs[d * 17u + p] = v;
-      }
-      for (var e = t; e < 256u; e += 128u) {
-        let d = e % 32u;
-        let kq = e / 32u;
-        let dd = c * 32u + d;
-        let j = k0 + 4u * kq;
-        var v = vec4<f32>(0.0);
-        if (dd < D) {
-          for (var u = 0u; u < 4u; u++) {
-            if (j + u < kend) {
-              v[u] = sd_k(rb, j + u, dd);
-            }
-          }
-        }
-        sd_kt[d * 9u + kq] = v;
-      }
+      sd_stage_qk(t, c, bh * lq, q0, k0, kend, rb);
       workgroupBarrier();
       for (var d = 0u; d < 32u; d++) {
         let q = sd_qs[d * 17u + rq];
@@ -133,20 +107,7 @@ fn sdpa_flash(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wi
     }
     for (var c = 0u; c < SD_NCV; c++) {
       workgroupBarrier();
-      for (var e = t; e < 256u; e += 128u) {
-        let j = e / 8u;
-        let dq = e % 8u;
-        var v = vec4<f32>(0.0);
-        if (k0 + j < kend) {
-          for (var u = 0u; u < 4u; u++) {
-            let dd = c * 32u + 4u * dq + u;
-            if (dd < DV) {
-              v[u] = sd_v(rb, k0 + j, dd);
-            }
-          }
-        }
-        sd_kt[j * 8u + dq] = v;
-      }
+      sd_stage_v(t, c, k0, kend, rb);
       workgroupBarrier();
       var a0 = acc[4u * c];
       var a1 = acc[4u * c + 1u];

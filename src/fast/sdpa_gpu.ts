@@ -6,6 +6,7 @@ import { float32 } from '../core/dtype.ts';
 import type { Spec } from '../ir/extern.ts';
 import type { BuildCtx } from '../backend/webgpu/segment.ts';
 import { grid, type KernelBuilder } from '../backend/webgpu/kernel.ts';
+import { shader } from '../backend/webgpu/wgsl.ts';
 import { cast } from '../backend/webgpu/layout.ts';
 import { halves, storedFloat } from '../backend/webgpu/kernels/matmul.ts';
 import type { SdpaAttrs } from './sdpa.ts';
@@ -27,8 +28,8 @@ const COMBINE_WG = 128;
 const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 64 + rep * 64 + rep * 8;
 
 /**
- * Packed 16-byte loads of 8 float16/bfloat16 values of key j of kv head bh (batch * heads +
- * head) of x [B, H, L, D], when x is stored as such with rows contiguous along D and every
+ * Packed 16-byte loads of 8 float16/bfloat16 values of row j of head bh (batch * heads +
+ * head) of x [B, H, L, D] (queries, or a kv cache), when x is stored as such with rows contiguous along D and every
  * stride a multiple of 8 elements; else null. Returns the load and the word decoder.
  */
 function rows16(k: KernelBuilder, g: G, x: MxArray): { at: (bh: string, j: string, p: string) => string; dec: (w: string) => string; dt: string } | null {
@@ -95,6 +96,17 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     const { k, g } = cx.kernel('fast.sdpa');
     hooks(k, g, ins, a, DM);
     const qblocks = Math.ceil(Lq / BQ);
+    // float16/bfloat16 rows stored contiguously: chunks staged with 16-byte loads
+    const [qr, kr, vr] = D % 8 === 0 && Dv % 8 === 0 ? ins.slice(0, 3).map((x) => rows16(k, g, x)) : [null, null, null];
+    if (qr && kr && vr && qr.dt === kr.dt && kr.dt === vr.dt) {
+      const P = k.p, Hk = ins[1].shape[1];
+      const kvh = `(r / ${P.u32(Lq * Hq)}) * ${P.u32(Hk)} + ((r / ${P.u32(Lq)}) % ${P.u32(Hq)}) / ${P.u32(Hq / Hk)}`;
+      k.emit(`fn sd_q16(r: u32, p: u32) -> vec4<u32> {\n  return ${qr.at(`(r / ${P.u32(Lq)})`, `(r % ${P.u32(Lq)})`, 'p')};\n}`);
+      k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${kr.at(`(${kvh})`, 'j', 'p')};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${vr.at(`(${kvh})`, 'j', 'p')};\n}`);
+      k.emit(`fn sd_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}\nfn sd_scale() -> f32 {\n  return ${P.f32(a.scale)};\n}`);
+      k.emit(shader('fast_sdpa_stage16'));
+      k.label = k.label.replace('fast.sdpa', 'fast.sdpa.flash16');
+    } else k.emit(shader('fast_sdpa_stage'));
     k.emit(`const SD_NC: u32 = ${Math.ceil(D / 32)}u;\nconst SD_NCV: u32 = ${Math.ceil(Dv / 32)}u;`);
     k.emit(`fn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}\nfn sd_bh() -> u32 {\n  return ${k.p.u32(B * Hq)};\n}`);
     store(k);

@@ -116,27 +116,39 @@ export const fastSuite = suite('fast', (t) => {
   });
 
   // float16 prefill (the flash kernel reads float16 q, k, v) against the composite in f32
-  test('scaledDotProductAttention of float16 prefill: masks, GQA, sinks, edges, Dv != D', async () => {
+  // (on the GPU these stage their chunks with 16-byte loads: the test checks that kernel ran)
+  test('scaledDotProductAttention of float16/bfloat16 prefill: masks, GQA, sinks, edges, Dv != D', async (ctx) => {
     const f = (x: MxArray) => mx.astype(x, mx.float32, { stream: mx.cpu });
-    const cases: [number, number, number, number, number, number, number][] = [
+    const cases: [number, number, number, number, number, number, number, mx.Dtype][] = [
       // B, Hq, Hkv, Lq, Lk, D, Dv
-      [1, 4, 2, 70, 90, 64, 64], [2, 2, 1, 16, 40, 16, 32], [1, 2, 2, 130, 130, 128, 128], [1, 2, 1, 9, 33, 48, 16],
+      [1, 4, 2, 70, 90, 64, 64, mx.float16], [2, 2, 1, 16, 40, 16, 32, mx.float16], [1, 2, 2, 130, 130, 128, 128, mx.float16],
+      [1, 2, 1, 9, 33, 48, 16, mx.float16], [1, 4, 2, 40, 75, 64, 64, mx.bfloat16],
     ];
-    for (const [c, [B, Hq, Hk, Lq, Lk, D, Dv]] of cases.entries()) {
-      const q = rnd([B, Hq, Lq, D], 130 + c, mx.float16), k = rnd([B, Hk, Lk, D], 140 + c, mx.float16), v = rnd([B, Hk, Lk, Dv], 150 + c, mx.float16);
+    for (const [c, [B, Hq, Hk, Lq, Lk, D, Dv, dt]] of cases.entries()) {
+      const q = rnd([B, Hq, Lq, D], 130 + c, dt), k = rnd([B, Hk, Lk, D], 140 + c, dt), v = rnd([B, Hk, Lk, Dv], 150 + c, dt);
       const bm = mx.greater(rnd([Lq, Lk], 160 + c), -0.8);
-      const am = rnd([1, Hq, Lq, Lk], 170 + c, mx.float16);
-      const sinks = rnd([Hq], 180 + c, mx.float16);
+      const am = rnd([1, Hq, Lq, Lk], 170 + c, dt);
+      const sinks = rnd([Hq], 180 + c, dt);
       const sc = 1 / Math.sqrt(D);
-      const tag = `[${B},${Hq},${Hk},${Lq},${Lk},${D},${Dv}]`;
+      const tag = `[${B},${Hq},${Hk},${Lq},${Lk},${D},${Dv}] ${dt.name}`;
       const runs: [string, () => MxArray, MxArray][] = [
         ['causal', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), sdpaComposite(f(q), f(k), f(v), sc, 'causal', null)],
         ['bool mask', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(f(q), f(k), f(v), 0.3, bm, null)],
         ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
       ];
       for (const [what, run, ref] of runs) {
-        const y = run();
-        assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: 2e-2, atol: 2e-2, msg: `${what} ${tag}` });
+        const lines: string[] = [];
+        if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+        let y: MxArray;
+        try {
+          y = run();
+          await mx.eval(y);
+        } finally {
+          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('fast.sdpa.flash16')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
+        const tol = dt === mx.bfloat16 ? 5e-2 : 2e-2;
+        assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
       }
     }
   });
