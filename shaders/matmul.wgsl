@@ -39,24 +39,30 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   var c2 = vec4<MA>(MA(0));
   var c3 = vec4<MA>(MA(0));
   let ktiles = (K + MM_K - 1u) / MM_K;
+  // the next K step's loads are issued before this step's multiply-adds, so their latency
+  // overlaps them
+  let bn = li / 4u;
+  var pa = mm_a4(b, m0 + am, ak, M, K);
+  var pb = mm_next_b(b, n0, 0u, bn, ak, lk, l4, N, K);
   for (var kt0 = 0u; kt0 < ktiles; kt0 += 32768u) {
     let kt1 = min(kt0 + 32768u, ktiles);
     for (var kt = kt0; kt < kt1; kt++) {
-      let pa = mm_a4(b, m0 + am, kt * MM_K + ak, M, K);
       for (var j = 0u; j < 4u; j++) {
         mm_as[(ak + j) * 16u + am / 4u][am % 4u] = pa[j];
       }
       if (MM_BT) {
-        // K-contiguous B: this thread reads 4 consecutive k of column li / 4
-        let bn = li / 4u;
-        let pb = mm_bt4(b, n0 + bn, kt * MM_K + ak, N, K);
+        // K-contiguous B: this thread holds 4 consecutive k of column li / 4
         for (var j = 0u; j < 4u; j++) {
           mm_bs[(ak + j) * 16u + bn / 4u][bn % 4u] = pb[j];
         }
       } else {
-        mm_bs[li] = mm_b4(b, kt * MM_K + lk, n0 + l4, K, N);
+        mm_bs[li] = pb;
       }
       workgroupBarrier();
+      if (kt + 1u < ktiles) {
+        pa = mm_a4(b, m0 + am, (kt + 1u) * MM_K + ak, M, K);
+        pb = mm_next_b(b, n0, (kt + 1u) * MM_K, bn, ak, lk, l4, N, K);
+      }
       for (var kk = 0u; kk < MM_K; kk++) {
         let a = mm_as[kk * 16u + lid.y];
         let bv = mm_bs[kk * 16u + lid.x];
@@ -74,4 +80,13 @@ fn matmul_main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
   mm_store4(b, m + 1u, n, c1, M, N);
   mm_store4(b, m + 2u, n, c2, M, N);
   mm_store4(b, m + 3u, n, c3, M, N);
+}
+
+// this thread's 4 values of B for the K step at k0: along K (column n0 + bn) when MM_BT, else
+// along N (row k0 + lk)
+fn mm_next_b(b: u32, n0: u32, k0: u32, bn: u32, ak: u32, lk: u32, l4: u32, N: u32, K: u32) -> vec4<MA> {
+  if (MM_BT) {
+    return mm_bt4(b, n0 + bn, k0 + ak, N, K);
+  }
+  return mm_b4(b, k0 + lk, n0 + l4, K, N);
 }
