@@ -28,21 +28,23 @@ const COMBINE_WG = 128;
 const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 64 + rep * 64 + rep * 8;
 
 /**
- * Packed 16-byte loads of 8 float16/bfloat16 values of row j of head bh (batch * heads +
- * head) of x [B, H, L, D] (queries, or a kv cache), when x is stored as such with rows contiguous along D and every
- * stride a multiple of 8 elements; else null. Returns the load and the word decoder.
+ * 16-byte loads of row j of head bh (batch * heads + head) of x [B, H, L, D] (queries, or a
+ * kv cache), when x is stored as such (float16/bfloat16: 8 values a load, or float32: 4) with
+ * rows contiguous along D and every stride a multiple of that; else null. `at(bh, j, p)` is
+ * load p of the row as a vec4<u32>, `dec` turns a word of two halves into a vec2<f32>.
  */
-function rows16(k: KernelBuilder, g: G, x: MxArray): { at: (bh: string, j: string, p: string) => string; dec: (w: string) => string; dt: string } | null {
+function rowsVec(k: KernelBuilder, g: G, x: MxArray): { at: (bh: string, j: string, p: string) => string; dec: (w: string) => string; dt: string; per: number } | null {
   const acc = g.accessOf(x);
   const st = acc.src.kind === 'buf' ? acc.src.storage : null;
   const dt = storedFloat(x, st);
-  if (!st?.gpu || (dt !== 'float16' && dt !== 'bfloat16')) return null;
+  if (!st?.gpu || !dt) return null;
+  const per = dt === 'float32' ? 4 : 8;
   const [sB, sH, sJ, sD] = acc.strides;
-  if (sD !== 1 || [acc.offset, sB, sH, sJ].some((s) => s < 0 || s % 8 !== 0)) return null;
+  if (sD !== 1 || [acc.offset, sB, sH, sJ].some((s) => s < 0 || s % per !== 0)) return null;
   const P = k.p, H = x.shape[1];
   return {
-    at: (bh, j, p) => `${k.inputVec4(st)}[${P.u32(acc.offset / 8)} + (${bh} / ${P.u32(H)}) * ${P.u32(sB / 8)} + (${bh} % ${P.u32(H)}) * ${P.u32(sH / 8)} + ${j} * ${P.u32(sJ / 8)} + ${p}]`,
-    dec: halves(dt), dt,
+    at: (bh, j, p) => `${k.inputVec4(st)}[${P.u32(acc.offset / per)} + (${bh} / ${P.u32(H)}) * ${P.u32(sB / per)} + (${bh} % ${P.u32(H)}) * ${P.u32(sH / per)} + ${j} * ${P.u32(sJ / per)} + ${p}]`,
+    dec: dt === 'float32' ? (w) => w : halves(dt), dt, per,
   };
 }
 
@@ -96,16 +98,19 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     const { k, g } = cx.kernel('fast.sdpa');
     hooks(k, g, ins, a, DM);
     const qblocks = Math.ceil(Lq / BQ);
-    // float16/bfloat16 rows stored contiguously: chunks staged with 16-byte loads
-    const [qr, kr, vr] = D % 8 === 0 && Dv % 8 === 0 ? ins.slice(0, 3).map((x) => rows16(k, g, x)) : [null, null, null];
+    // rows stored contiguously: chunks staged with 16-byte loads (8 halves or 4 floats)
+    const [qr, kr, vr] = D % 8 === 0 && Dv % 8 === 0 ? ins.slice(0, 3).map((x) => rowsVec(k, g, x)) : [null, null, null];
     if (qr && kr && vr && qr.dt === kr.dt && kr.dt === vr.dt) {
-      const P = k.p, Hk = ins[1].shape[1];
+      const P = k.p, Hk = ins[1].shape[1], f32 = kr.per === 4;
       const kvh = `(r / ${P.u32(Lq * Hq)}) * ${P.u32(Hk)} + ((r / ${P.u32(Lq)}) % ${P.u32(Hq)}) / ${P.u32(Hq / Hk)}`;
-      k.emit(`fn sd_q16(r: u32, p: u32) -> vec4<u32> {\n  return ${qr.at(`(r / ${P.u32(Lq)})`, `(r % ${P.u32(Lq)})`, 'p')};\n}`);
-      k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${kr.at(`(${kvh})`, 'j', 'p')};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${vr.at(`(${kvh})`, 'j', 'p')};\n}`);
-      k.emit(`fn sd_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}\nfn sd_scale() -> f32 {\n  return ${P.f32(a.scale)};\n}`);
-      k.emit(shader('fast_sdpa_stage16'));
-      k.label = k.label.replace('fast.sdpa', 'fast.sdpa.flash16');
+      const ret = (e: string) => (f32 ? `bitcast<vec4<f32>>(${e})` : e);
+      const ty = f32 ? 'vec4<f32>' : 'vec4<u32>';
+      k.emit(`fn sd_q16(r: u32, p: u32) -> ${ty} {\n  return ${ret(qr.at(`(r / ${P.u32(Lq)})`, `(r % ${P.u32(Lq)})`, 'p'))};\n}`);
+      k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(kr.at(`(${kvh})`, 'j', 'p'))};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(vr.at(`(${kvh})`, 'j', 'p'))};\n}`);
+      if (!f32) k.emit(`fn sd_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
+      k.emit(`fn sd_scale() -> f32 {\n  return ${P.f32(a.scale)};\n}`);
+      k.emit(shader(f32 ? 'fast_sdpa_stage32' : 'fast_sdpa_stage16'));
+      k.label = k.label.replace('fast.sdpa', f32 ? 'fast.sdpa.flash32' : 'fast.sdpa.flash16');
     } else k.emit(shader('fast_sdpa_stage'));
     k.emit(`const SD_NC: u32 = ${Math.ceil(D / 32)}u;\nconst SD_NCV: u32 = ${Math.ceil(Dv / 32)}u;`);
     k.emit(`fn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}\nfn sd_bh() -> u32 {\n  return ${k.p.u32(B * Hq)};\n}`);
@@ -130,8 +135,8 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     const group = (k: KernelBuilder) => k.emit(`const SD_REP: u32 = ${rep}u;\nfn sd_groups() -> u32 {\n  return ${P.u32(groups)};\n}\nfn sd_group_rows(g: u32) -> u32 {\n  return g * SD_REP;\n}`);
     // float16/bfloat16 caches with contiguous rows: 16-byte loads (shaders/fast_sdpa_vec.wgsl)
     const vecShape = Lq === 1 && rep <= 8 && D === Dv && [16, 32, 64, 128].includes(D) && vecBytes(D, rep) <= cx.ctx.limits.maxComputeWorkgroupStorageSize;
-    const kr = vecShape ? rows16(k, g, ins[1]) : null;
-    const vr = kr ? rows16(k, g, v) : null;
+    const kr = vecShape ? rowsVec(k, g, ins[1]) : null;
+    const vr = kr?.per === 8 ? rowsVec(k, g, v) : null;
     if (kr && vr && kr.dt === vr.dt) {
       k.label = k.label.replace('fast.sdpa.split', 'fast.sdpa.vec');
       group(k);

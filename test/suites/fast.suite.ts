@@ -1,7 +1,7 @@
 // mx.fast: each op against its composite definition (forward and gradients), NumPy
 // fixtures for rope and attention, and user WGSL kernels.
 import { suite } from '../harness/suite.ts';
-import { assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
+import { assert, assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, type MxArray } from './common.ts';
 import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
@@ -95,11 +95,14 @@ export const fastSuite = suite('fast', (t) => {
     await checkGrads((x) => mx.fast.rope(x, 6, { traditional: true, offset: mx.array([1, 5]) }), [rnd([2, 1, 3, 6], 24)]);
   });
 
-  test('scaledDotProductAttention matches its composite (flash and decode paths, masks, GQA, sinks)', async () => {
+  // (prefill: D a multiple of 8 stages chunks with 16-byte loads, D = 12 element by element;
+  // on the GPU the test checks both kernels ran)
+  test('scaledDotProductAttention matches its composite (flash and decode paths, masks, GQA, sinks)', async (ctx) => {
     const ps: [MxArray, MxArray, string][] = [];
     const cases: [number, number, number, number, number, number][] = [
       // B, Hq, Hkv, Lq, Lk, D
-      [2, 4, 2, 9, 20, 8], [1, 2, 1, 40, 70, 64], [1, 2, 2, 33, 33, 40], [1, 2, 2, 70, 90, 16], [1, 4, 1, 1, 300, 8], [2, 6, 2, 1, 70, 16], [2, 8, 4, 1, 2050, 8],
+      [2, 4, 2, 9, 20, 8], [1, 2, 1, 40, 70, 64], [1, 2, 2, 33, 33, 40], [1, 2, 2, 70, 90, 16], [1, 2, 1, 20, 30, 12],
+      [1, 4, 1, 1, 300, 8], [2, 6, 2, 1, 70, 16], [2, 8, 4, 1, 2050, 8],
     ];
     cases.forEach(([B, Hq, Hk, Lq, Lk, D], c) => {
       const q = rnd([B, Hq, Lq, D], 30 + c), k = rnd([B, Hk, Lk, D], 40 + c), v = rnd([B, Hk, Lk, D], 50 + c);
@@ -112,6 +115,17 @@ export const fastSuite = suite('fast', (t) => {
       const sinks = rnd([Hq], 80 + c);
       ps.push([mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(q, k, v, sc, am, sinks), `additive mask + sinks ${tag}`]);
     });
+    const lines: string[] = [];
+    if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+    try {
+      await mx.eval(...ps.map((p) => p[0]));
+    } finally {
+      mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') {
+      assert(lines.some((l) => l.includes('fast.sdpa.flash32')), `no 16-byte staged flash kernel: ${lines.join('; ')}`);
+      assert(lines.some((l) => /fast\.sdpa(?![.\w])/.test(l)), `no element-wise staged flash kernel: ${lines.join('; ')}`);
+    }
     await pairs(ps, 2e-5, 2e-5);
   });
 
