@@ -14,6 +14,7 @@
 const SV_SLOTS: u32 = SV_WG / SV_L;
 const SV_VN: u32 = SV_CH / SV_SLOTS;
 const SV_KN: u32 = SV_CH * SV_L / SV_WG;
+const SV_QN: u32 = (SD_REP * SV_L * 2u + SV_WG - 1u) / SV_WG;
 
 var<workgroup> sv_k: array<vec4<u32>, SV_CH * (SV_L + 1u)>;
 var<workgroup> sv_q: array<vec4<f32>, SD_REP * SV_L * 2u>;
@@ -41,6 +42,14 @@ fn sdpa_vec(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   let t = lid.x;
   let part = t % SV_L;
   let slot = t / SV_L;
+  // the queries' loads go first, so they overlap the keys' and values'
+  var qr: array<vec4<f32>, SV_QN>;
+  for (var i = 0u; i < SV_QN; i++) {
+    let e = min(t + i * SV_WG, SD_REP * SV_L * 2u - 1u);
+    let h = e / (SV_L * 2u);
+    let d = (e % (SV_L * 2u)) * 4u;
+    qr[i] = vec4<f32>(sd_q(r0 + h, d), sd_q(r0 + h, d + 1u), sd_q(r0 + h, d + 2u), sd_q(r0 + h, d + 3u));
+  }
   var vr: array<vec4<u32>, SV_VN>;
   for (var i = 0u; i < SV_VN; i++) {
     vr[i] = sv_v16(bh, k0 + min(slot + i * SV_SLOTS, n - 1u), part);
@@ -56,10 +65,11 @@ fn sdpa_vec(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
     let e = t + i * SV_WG;
     sv_k[(e / SV_L) * (SV_L + 1u) + e % SV_L] = kr[i];
   }
-  for (var i = t; i < SD_REP * SV_L * 2u; i += SV_WG) {
-    let h = i / (SV_L * 2u);
-    let d = (i % (SV_L * 2u)) * 4u;
-    sv_q[i] = vec4<f32>(sd_q(r0 + h, d), sd_q(r0 + h, d + 1u), sd_q(r0 + h, d + 2u), sd_q(r0 + h, d + 3u));
+  for (var i = 0u; i < SV_QN; i++) {
+    let e = t + i * SV_WG;
+    if (e < SD_REP * SV_L * 2u) {
+      sv_q[e] = qr[i];
+    }
   }
   workgroupBarrier();
   // scores: thread t takes key t % SV_CH for heads t / SV_CH, + SV_WG / SV_CH, ...
