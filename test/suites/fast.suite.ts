@@ -3,7 +3,7 @@
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
-import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, type MxArray } from './common.ts';
+import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
 import { layerNormComposite, rmsNormComposite, ropeComposite, sdpaComposite, type RopeAttrs } from '../../src/fast/composite.ts';
 
@@ -151,15 +151,8 @@ export const fastSuite = suite('fast', (t) => {
         ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
       ];
       for (const [what, run, ref] of runs) {
-        const lines: string[] = [];
-        if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
-        let y: MxArray;
-        try {
-          y = run();
-          await mx.eval(y);
-        } finally {
-          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-        }
+        const { out: y, kernels } = await withKernels(ctx.device, run);
+        const lines = kernels.map((m) => m.split('\n')[0]);
         if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('fast.sdpa.flash16')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
         const tol = dt === mx.bfloat16 ? 5e-2 : 2e-2;
         assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
@@ -193,15 +186,8 @@ export const fastSuite = suite('fast', (t) => {
         ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
       ];
       for (const [what, run, ref] of runs) {
-        const lines: string[] = [];
-        if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
-        let y: MxArray;
-        try {
-          y = run();
-          await mx.eval(y);
-        } finally {
-          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-        }
+        const { out: y, kernels } = await withKernels(ctx.device, run);
+        const lines = kernels.map((m) => m.split('\n')[0]);
         if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('fast.sdpa.vec')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
         const tol = dt === mx.bfloat16 ? 3e-2 : 5e-3;
         assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
