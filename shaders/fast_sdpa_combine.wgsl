@@ -3,11 +3,12 @@
 // outputs): one workgroup of CB_WG threads per query row. The chunks' maxima fold across the
 // workgroup; then, CB_WG chunks at a time, their weights go to workgroup memory and thread d
 // adds column d of those chunks with its loads in flight together.
-// Hooks: const CB_WG; cb_rows(), cb_chunks(), cb_dv(), cb_part(i) -> f32 (partials),
-// cb_sink(r) (the row's sink logit, or -3.4028234e38), cb_l0() (1.0 with sinks, else 0.0),
-// cb_store(r, d, o); mxb_fold_row (rows.wgsl).
+// Hooks: const CB_WG, CB_DN (columns per thread: DV / CB_WG rounded up); cb_rows(),
+// cb_chunks(), cb_dv(), cb_part(i) -> f32 (partials), cb_sink(r) (the row's sink logit, or
+// -3.4028234e38), cb_l0() (1.0 with sinks, else 0.0), cb_store(r, d, o); mxb_fold_row
+// (rows.wgsl).
 
-var<workgroup> cb_w: array<vec2<f32>, CB_WG>;
+var<workgroup> cb_w: array<f32, CB_WG>;
 
 @compute @workgroup_size(CB_WG)
 fn sdpa_combine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -30,7 +31,7 @@ fn sdpa_combine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
     if (c0 + t < C) {
       let at = (r * C + c0 + t) * W;
       let w = exp(cb_part(at) - m);
-      cb_w[t] = vec2<f32>(w, 0.0);
+      cb_w[t] = w;
       lloc += w * cb_part(at + 1u);
     }
     workgroupBarrier();
@@ -46,7 +47,7 @@ fn sdpa_combine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
           }
           for (var u = 0u; u < 8u; u++) {
             if (c + u < n) {
-              acc += cb_w[c + u].x * vs[u];
+              acc += cb_w[c + u] * vs[u];
             }
           }
         }
