@@ -168,6 +168,8 @@ export const fastSuite = suite('fast', (t) => {
       // B, Hq, Hkv, Lk, D, cache rows (0: exactly Lk), dtype
       [1, 8, 2, 300, 128, 0, mx.float16], [2, 4, 4, 70, 64, 96, mx.float16], [1, 8, 1, 129, 32, 0, mx.bfloat16],
       [1, 6, 2, 64, 16, 0, mx.float16], [1, 14, 2, 1000, 64, 1024, mx.bfloat16],
+      // fewer keys than a chunk; more than 128 chunks (the combine pass takes them 128 at a time)
+      [1, 4, 2, 5, 64, 0, mx.float16], [1, 2, 1, 8300, 16, 0, mx.float16],
     ];
     for (const [c, [B, Hq, Hk, Lk, D, rows, dt]] of cases.entries()) {
       const q = rnd([B, Hq, 1, D], 230 + c, dt);
