@@ -56,6 +56,13 @@ async function gpuTimes(fn: () => Promise<void>, prefix: string, mode: 'timeKern
 }
 const median = (xs: number[]) => xs[xs.length >> 1];
 
+/** Median over repeated evaluations of the longest GPU time (µs) whose label starts with `prefix`. */
+async function medianGpu(fn: () => Promise<void>, prefix: string, mode: 'timeKernels' | 'timeRuns' = 'timeKernels'): Promise<number> {
+  const ts: number[] = [];
+  for (let r = 0; r < (big ? 7 : 2); r++) ts.push(Math.max(0, ...await gpuTimes(fn, prefix, mode)));
+  return median(ts.sort((a, b) => a - b));
+}
+
 const rows: Record<string, string | number>[] = [];
 const device = await mx.gpu.init();
 const info = (device as any).adapterInfo;
@@ -188,9 +195,7 @@ for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096],
     rows.push({ bench: `${name}, wall per call`, value: gbs.toFixed(0), unit: 'GB/s', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });
     // GPU time of the 16 calls back to back in one pass (as a decode step runs them), and
     // the same-size copy streamed the same way: that ratio takes out the per-dispatch cost
-    const runs: number[] = [];
-    for (let r = 0; r < (big ? 7 : 2); r++) runs.push(Math.max(0, ...await gpuTimes(() => sync(calls()), 'run', 'timeRuns')));
-    const per = median(runs.sort((a, b) => a - b)) / REP;
+    const per = (await medianGpu(() => sync(calls()), 'run', 'timeRuns')) / REP;
     if (per > 0) {
       const g = bytes / (per / 1e6) / 1e9;
       const same = await copyStreamGpu(device, Math.ceil(bytes / 16) * 16, REP);
@@ -203,9 +208,7 @@ for (const [Nout, K] of !want('gemv') ? [] : big ? [[4096, 4096], [11008, 4096],
       const xs = mx.contiguous(mx.broadcastTo(mx.reshape(x, [1, 1, K]), [REP, 1, K]));
       await mx.eval(wq, sc, bi, xs);
       const one = () => sync([mx.quantizedMatmul(xs, wq, sc, bi, true, 64, bits).astype(mx.float32)]);
-      const us: number[] = [];
-      for (let r = 0; r < (big ? 7 : 2); r++) us.push(Math.max(0, ...await gpuTimes(one, 'quantizedMatmul')));
-      const t = median(us.sort((a, b) => a - b));
+      const t = await medianGpu(one, 'quantizedMatmul');
       if (t > 0) {
         const g = (REP * bytes) / (t / 1e6) / 1e9;
         rows.push({ bench: `${name}, 16 weights batched in one dispatch, GPU time`, value: g.toFixed(0), unit: 'GB/s', ms: (t / 1e3 / REP).toFixed(4), ofCopy: (g / copy).toFixed(2) });
@@ -264,9 +267,7 @@ if (fast?.scaledDotProductAttention && want('sdpa')) {
   }
   // the 16 calls back to back in one pass, as the GEMV rows (each kernel timed alone above
   // carries a pass's fixed cost)
-  const runs: number[] = [];
-  for (let r = 0; r < (big ? 7 : 2); r++) runs.push(Math.max(0, ...await gpuTimes(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), 'run', 'timeRuns')));
-  const perRun = median(runs.sort((a, b) => a - b)) / REP;
+  const perRun = (await medianGpu(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), 'run', 'timeRuns')) / REP;
   if (perRun > 0) {
     const g = bytes / (perRun / 1e6) / 1e9;
     rows.push({ bench: `SDPA decode f16 Lk=${Lk}, GPU time (16 in one pass)`, value: g.toFixed(0), unit: 'GB/s of KV', ms: (perRun / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });

@@ -6,8 +6,8 @@
 // bank conflicts) and each thread's values are loaded before the scores, so their latency
 // overlaps. Writes the partials of fast_sdpa_split.wgsl for the combine pass.
 // Hooks: const SV_WG, SV_CH, SV_L (= D / 8, dividing SV_WG, with SV_WG / SV_L <= SV_CH),
-// SD_REP; sd_q, sd_score, sd_dead, sd_lk, sd_chunks, sd_groups, sd_group_rows, sd_part as
-// in fast_sdpa_group.wgsl; sv_bh(r) (batch * kv heads + kv head of query row r);
+// SD_REP; sd_q, sd_score, sd_dead, sd_lk, sd_chunks, sd_groups, sd_group_rows, sd_part, sd_kvh
+// (batch * kv heads + kv head of query row r) as in fast_sdpa_group.wgsl;
 // sv_k16(bh, j, p) and sv_v16(bh, j, p) -> vec4<u32> (values 8p..8p+7 of key j, packed);
 // sv_dec(w) -> vec2<f32> (a word of two packed values).
 
@@ -35,7 +35,7 @@ fn sdpa_vec(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   let grp = min(g / chunks, sd_groups() - 1u);
   let c = g % chunks;
   let r0 = sd_group_rows(grp);
-  let bh = sv_bh(r0);
+  let bh = sd_kvh(r0);
   let k0 = c * SV_CH;
   // c < chunks, so the chunk holds at least one key
   let n = min(SV_CH, sd_lk() - k0);

@@ -62,8 +62,9 @@ function hooks(k: KernelBuilder, g: G, ins: MxArray[], a: SdpaAttrs, DM: number)
   // head dims are literals, so loops over them have constant bounds and unroll (a loop of
   // dependent-latency loads otherwise); lengths stay parameters (one pipeline as caches grow)
   for (const [n, val] of [['lq', U(Lq)], ['lk', U(Lk)], ['d', `${D}u`], ['dv', `${Dv}u`]] as const) k.emit(`fn sd_${n}() -> u32 {\n  return ${val};\n}`);
-  // the kv row of query row r: batch b = r / (Hq Lq), head h = (r / Lq) % Hq, kv head h / rep
-  k.emit(`fn sd_kv(r: u32) -> u32 {\n  let b = r / ${U(Hq * Lq)};\n  let h = (r / ${U(Lq)}) % ${U(Hq)};\n  return (b * ${U(Hk)} + h / ${U(Hq / Hk)}) * ${U(Lk)};\n}`);
+  // the kv head of query row r (batch b = r / (Hq Lq), head h = (r / Lq) % Hq, kv head
+  // b Hk + h / rep) and its first kv row
+  k.emit(`fn sd_kvh(r: u32) -> u32 {\n  let b = r / ${U(Hq * Lq)};\n  let h = (r / ${U(Lq)}) % ${U(Hq)};\n  return b * ${U(Hk)} + h / ${U(Hq / Hk)};\n}\nfn sd_kv(r: u32) -> u32 {\n  return sd_kvh(r) * ${U(Lk)};\n}`);
   const ld = (x: MxArray) => g.fnOf(x);
   k.emit(`fn sd_q(r: u32, d: u32) -> f32 {\n  return ${ld(q)}(r * ${U(D)} + d) * ${p.f32(a.scale)};\n}`);
   k.emit(`fn sd_k(r: u32, j: u32, d: u32) -> f32 {\n  return ${ld(kk)}((sd_kv(r) + j) * ${U(D)} + d);\n}`);
@@ -101,12 +102,11 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     // rows stored contiguously: chunks staged with 16-byte loads (8 halves or 4 floats)
     const [qr, kr, vr] = D % 8 === 0 && Dv % 8 === 0 ? ins.slice(0, 3).map((x) => rowsVec(k, g, x)) : [null, null, null];
     if (qr && kr && vr && qr.dt === kr.dt && kr.dt === vr.dt) {
-      const P = k.p, Hk = ins[1].shape[1], f32 = kr.per === 4;
-      const kvh = `(r / ${P.u32(Lq * Hq)}) * ${P.u32(Hk)} + ((r / ${P.u32(Lq)}) % ${P.u32(Hq)}) / ${P.u32(Hq / Hk)}`;
+      const P = k.p, f32 = kr.per === 4;
       const ret = (e: string) => (f32 ? `bitcast<vec4<f32>>(${e})` : e);
       const ty = f32 ? 'vec4<f32>' : 'vec4<u32>';
       k.emit(`fn sd_q16(r: u32, p: u32) -> ${ty} {\n  return ${ret(qr.at(`(r / ${P.u32(Lq)})`, `(r % ${P.u32(Lq)})`, 'p'))};\n}`);
-      k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(kr.at(`(${kvh})`, 'j', 'p'))};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(vr.at(`(${kvh})`, 'j', 'p'))};\n}`);
+      k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(kr.at('sd_kvh(r)', 'j', 'p'))};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(vr.at('sd_kvh(r)', 'j', 'p'))};\n}`);
       if (!f32) k.emit(`fn sd_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
       k.emit(`fn sd_scale() -> f32 {\n  return ${P.f32(a.scale)};\n}`);
       k.emit(shader(f32 ? 'fast_sdpa_stage32' : 'fast_sdpa_stage16'));
@@ -141,7 +141,6 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
       k.label = k.label.replace('fast.sdpa.split', 'fast.sdpa.vec');
       group(k);
       k.emit(`const SV_WG: u32 = ${VEC_WG}u;\nconst SV_CH: u32 = ${CHUNK}u;\nconst SV_L: u32 = ${D / 8}u;`);
-      k.emit(`fn sv_bh(r: u32) -> u32 {\n  return (r / ${P.u32(Hq)}) * ${P.u32(Hk)} + (r % ${P.u32(Hq)}) / ${P.u32(rep)};\n}`);
       k.emit(`fn sv_k16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${kr.at('bh', 'j', 'p')};\n}\nfn sv_v16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${vr.at('bh', 'j', 'p')};\n}`);
       k.emit(`fn sv_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
       cx.push(k.build('fast_sdpa_vec', 'sdpa_vec', part.gpu!.buffer, grid(groups * chunks, maxDim)));

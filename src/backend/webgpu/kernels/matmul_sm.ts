@@ -5,7 +5,7 @@ import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
 import type { KernelBuilder } from '../kernel.ts';
 
 /** Emits `fn name(off: u32) -> ty`: a subgroup-matrix load from workgroup array `arr` in the device's spelling. */
-export function emitSmLoad(k: KernelBuilder, templateMajor: boolean, name: string, ty: string, arr: string, col: boolean, stride: string): void {
+function emitSmLoad(k: KernelBuilder, templateMajor: boolean, name: string, ty: string, arr: string, col: boolean, stride: string): void {
   const call = templateMajor
     ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
     : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
@@ -13,7 +13,7 @@ export function emitSmLoad(k: KernelBuilder, templateMajor: boolean, name: strin
 }
 
 /** Emits `fn name(off: u32, c: SM_RESULT)`: a row-major result-matrix store into workgroup array `arr`. */
-export function emitSmStore(k: KernelBuilder, templateMajor: boolean, name: string, arr: string, stride: string): void {
+function emitSmStore(k: KernelBuilder, templateMajor: boolean, name: string, arr: string, stride: string): void {
   const call = templateMajor ? `subgroupMatrixStore<row_major>(&${arr}, off, c, ${stride})` : `subgroupMatrixStore(&${arr}, off, c, false, ${stride})`;
   k.emit(`fn ${name}(off: u32, c: SM_RESULT) {\n  ${call};\n}`);
 }
