@@ -7,8 +7,10 @@
 // M, N, K works. Results go through a per-subgroup staging matrix to mm_store (which applies
 // any epilogue and skips what lies outside the M x N result).
 // Hooks: alias MA (f32); SM_T, SM_LEFT, SM_RIGHT, SM_RESULT; consts SM_M, SM_N, SM_K, SM_R,
-// SM_TILE, SM_BK, SM_SA, SM_SB, SM_BS_LEN, SM_PREFETCH: bool; sm_load_a(off), sm_load_b(off), sm_store_c(off, c) (majorness and builtin
-// spelling chosen for the device); sm_a4(b, m, k, M, K), sm_b4(b, k, n, K, N),
+// SM_TILE, SM_BK, SM_SA, SM_SB, SM_BS_LEN, SM_PREFETCH: bool; sm_mma(sg, &acc) (one K step's
+// products of subgroup sg), sm_finish(b, m, n, sg, lane, M, N, &acc) (sm_stage of each result),
+// sm_store_c(off, c) (majorness and builtin spelling chosen for the device);
+// sm_a4(b, m, k, M, K), sm_b4(b, k, n, K, N),
 // sm_bt4(b, n, k, N, K) -> vec4<SM_T>; MM_BT; mm_store, mm_m, mm_n, mm_k, mm_batch,
 // mm_tiles_m, mm_tiles_n as in matmul.wgsl.
 enable chromium_experimental_subgroup_matrix;
@@ -96,10 +98,8 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
   // this subgroup's quarter of the tile
   let sm = (sg / 2u) * SM_R * SM_M;
   let sn = (sg % 2u) * SM_R * SM_N;
-  var c00 = SM_RESULT(); var c01 = SM_RESULT(); var c02 = SM_RESULT(); var c03 = SM_RESULT();
-  var c10 = SM_RESULT(); var c11 = SM_RESULT(); var c12 = SM_RESULT(); var c13 = SM_RESULT();
-  var c20 = SM_RESULT(); var c21 = SM_RESULT(); var c22 = SM_RESULT(); var c23 = SM_RESULT();
-  var c30 = SM_RESULT(); var c31 = SM_RESULT(); var c32 = SM_RESULT(); var c33 = SM_RESULT();
+  // this subgroup's SM_R x SM_R result matrices, row by row
+  var acc: array<SM_RESULT, SM_R * SM_R>;
   let q = SM_BK / 4u;
   if (SM_PREFETCH) {
     sm_fetch(b, m0, n0, 0u, li, M, N, K);
@@ -145,34 +145,7 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
       }
       workgroupBarrier();
     }
-    for (var kk = 0u; kk < SM_BK; kk += SM_K) {
-      let a0 = sm_load_a(sm * SM_SA + kk);
-      let a1 = sm_load_a((sm + SM_M) * SM_SA + kk);
-      let b0 = sm_load_b(sm_b_at(kk, sn));
-      let b1 = sm_load_b(sm_b_at(kk, sn + SM_N));
-      c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
-      c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
-      c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
-      c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
-      if (SM_R == 4u) {
-        let a2 = sm_load_a((sm + 2u * SM_M) * SM_SA + kk);
-        let a3 = sm_load_a((sm + 3u * SM_M) * SM_SA + kk);
-        let b2 = sm_load_b(sm_b_at(kk, sn + 2u * SM_N));
-        let b3 = sm_load_b(sm_b_at(kk, sn + 3u * SM_N));
-        c02 = subgroupMatrixMultiplyAccumulate(a0, b2, c02);
-        c03 = subgroupMatrixMultiplyAccumulate(a0, b3, c03);
-        c12 = subgroupMatrixMultiplyAccumulate(a1, b2, c12);
-        c13 = subgroupMatrixMultiplyAccumulate(a1, b3, c13);
-        c20 = subgroupMatrixMultiplyAccumulate(a2, b0, c20);
-        c21 = subgroupMatrixMultiplyAccumulate(a2, b1, c21);
-        c22 = subgroupMatrixMultiplyAccumulate(a2, b2, c22);
-        c23 = subgroupMatrixMultiplyAccumulate(a2, b3, c23);
-        c30 = subgroupMatrixMultiplyAccumulate(a3, b0, c30);
-        c31 = subgroupMatrixMultiplyAccumulate(a3, b1, c31);
-        c32 = subgroupMatrixMultiplyAccumulate(a3, b2, c32);
-        c33 = subgroupMatrixMultiplyAccumulate(a3, b3, c33);
-      }
-    }
+    sm_mma(sg, &acc);
     workgroupBarrier();
     if (SM_PREFETCH) {
       if (more) {
@@ -181,32 +154,5 @@ fn matmul_sm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wi
       workgroupBarrier();
     }
   }
-  let m = m0 + sm;
-  let n = n0 + sn;
-  sm_stage(b, m, n, sg, lane, c00, M, N);
-  sm_stage(b, m, n + SM_N, sg, lane, c01, M, N);
-  sm_stage(b, m + SM_M, n, sg, lane, c10, M, N);
-  sm_stage(b, m + SM_M, n + SM_N, sg, lane, c11, M, N);
-  if (SM_R == 4u) {
-    sm_stage(b, m, n + 2u * SM_N, sg, lane, c02, M, N);
-    sm_stage(b, m, n + 3u * SM_N, sg, lane, c03, M, N);
-    sm_stage(b, m + SM_M, n + 2u * SM_N, sg, lane, c12, M, N);
-    sm_stage(b, m + SM_M, n + 3u * SM_N, sg, lane, c13, M, N);
-    sm_stage(b, m + 2u * SM_M, n, sg, lane, c20, M, N);
-    sm_stage(b, m + 2u * SM_M, n + SM_N, sg, lane, c21, M, N);
-    sm_stage(b, m + 2u * SM_M, n + 2u * SM_N, sg, lane, c22, M, N);
-    sm_stage(b, m + 2u * SM_M, n + 3u * SM_N, sg, lane, c23, M, N);
-    sm_stage(b, m + 3u * SM_M, n, sg, lane, c30, M, N);
-    sm_stage(b, m + 3u * SM_M, n + SM_N, sg, lane, c31, M, N);
-    sm_stage(b, m + 3u * SM_M, n + 2u * SM_N, sg, lane, c32, M, N);
-    sm_stage(b, m + 3u * SM_M, n + 3u * SM_N, sg, lane, c33, M, N);
-  }
-}
-
-// Offset of B's K x N block at (k, n) in sm_bs
-fn sm_b_at(k: u32, n: u32) -> u32 {
-  if (MM_BT) {
-    return n * SM_SB + k;
-  }
-  return k * SM_SB + n;
+  sm_finish(b, m0 + sm, n0 + sn, sg, lane, M, N, &acc);
 }

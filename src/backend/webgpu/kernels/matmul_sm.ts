@@ -4,18 +4,50 @@ import type { Dtype } from '../../../core/dtype.ts';
 import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
 import type { KernelBuilder } from '../kernel.ts';
 
-/** Emits `fn name(off: u32) -> ty`: a subgroup-matrix load from workgroup array `arr` in the device's spelling. */
-function emitSmLoad(k: KernelBuilder, templateMajor: boolean, name: string, ty: string, arr: string, col: boolean, stride: string): void {
-  const call = templateMajor
-    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, off, ${stride})`
-    : `subgroupMatrixLoad<${ty}>(&${arr}, off, ${col}, ${stride})`;
-  k.emit(`fn ${name}(off: u32) -> ${ty} {\n  return ${call};\n}`);
+/** A subgroup-matrix load of the matrix at `off` in workgroup array `arr`, in the device's spelling. */
+function smLoad(templateMajor: boolean, ty: string, arr: string, col: boolean, off: string, stride: string): string {
+  return templateMajor
+    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, ${off}, ${stride})`
+    : `subgroupMatrixLoad<${ty}>(&${arr}, ${off}, ${col}, ${stride})`;
 }
 
 /** Emits `fn name(off: u32, c: SM_RESULT)`: a row-major result-matrix store into workgroup array `arr`. */
 function emitSmStore(k: KernelBuilder, templateMajor: boolean, name: string, arr: string, stride: string): void {
   const call = templateMajor ? `subgroupMatrixStore<row_major>(&${arr}, off, c, ${stride})` : `subgroupMatrixStore(&${arr}, off, c, false, ${stride})`;
   k.emit(`fn ${name}(off: u32, c: SM_RESULT) {\n  ${call};\n}`);
+}
+
+/**
+ * Emits `sm_mma(sg, acc)`, one K step of subgroup sg's products, and `sm_finish`, which stages
+ * its results out. Each of the 4 subgroups gets its own case with every load offset a
+ * constant: Tint's robustness pass then sees the loads are in bounds and adds no check
+ * (H100, f16 4096^3: 133 TFLOP/s with checked loads at computed offsets, 187 with robustness off).
+ */
+function emitSmSteps(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, sa: number, sb: number): void {
+  const { M, N, K } = p.config, R = p.r, steps = p.bk / K;
+  const cases: string[] = [];
+  for (let sg = 0; sg < 4; sg++) {
+    const sm = (sg >> 1) * R * M, sn = (sg & 1) * R * N;
+    const body: string[] = [];
+    for (let s = 0; s < steps; s++) {
+      const kk = s * K;
+      for (let i = 0; i < R; i++) body.push(`let a${s}${i} = ${smLoad(p.templateMajor, 'SM_LEFT', 'sm_as', false, `${(sm + i * M) * sa + kk}u`, 'SM_SA')};`);
+      for (let j = 0; j < R; j++) {
+        const n = sn + j * N, off = bt ? n * sb + kk : kk * sb + n;
+        body.push(`let b${s}${j} = ${smLoad(p.templateMajor, 'SM_RIGHT', 'sm_bs', bt, `${off}u`, 'SM_SB')};`);
+      }
+      for (let i = 0; i < R; i++) {
+        for (let j = 0; j < R; j++) body.push(`(*acc)[${i * R + j}] = subgroupMatrixMultiplyAccumulate(a${s}${i}, b${s}${j}, (*acc)[${i * R + j}]);`);
+      }
+    }
+    cases.push(`    ${sg === 3 ? 'default' : `case ${sg}u`}: {\n${body.map((l) => `      ${l}`).join('\n')}\n    }`);
+  }
+  k.emit(`fn sm_mma(sg: u32, acc: ptr<function, array<SM_RESULT, ${R * R}>>) {\n  switch (sg) {\n${cases.join('\n')}\n  }\n}`);
+  const outs: string[] = [];
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < R; j++) outs.push(`  sm_stage(b, m + ${i * M}u, n + ${j * N}u, sg, lane, (*acc)[${i * R + j}], M, N);`);
+  }
+  k.emit(`fn sm_finish(b: u32, m: u32, n: u32, sg: u32, lane: u32, M: u32, N: u32, acc: ptr<function, array<SM_RESULT, ${R * R}>>) {\n${outs.join('\n')}\n}`);
 }
 
 /** A subgroup-matrix product's shape choices. */
@@ -72,8 +104,7 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   const consts = [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk], ['SA', sa], ['SB', sb], ['BS_LEN', (bt ? p.tile : p.bk) * sb]] as const;
   for (const [name, v] of consts) k.emit(`const SM_${name}: u32 = ${v}u;`);
   k.emit(`const SM_PREFETCH: bool = ${prefetch};`);
-  emitSmLoad(k, p.templateMajor, 'sm_load_a', 'SM_LEFT', 'sm_as', false, 'SM_SA');
-  emitSmLoad(k, p.templateMajor, 'sm_load_b', 'SM_RIGHT', 'sm_bs', bt, 'SM_SB');
+  emitSmSteps(k, p, bt, sa, sb);
   emitSmStore(k, p.templateMajor, 'sm_store_c', 'sm_cs', 'SM_N');
   k.emit(`fn sm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<SM_T> {\n  return ${four.a ?? 'vec4<SM_T>(mm_a4(b, m, k, M, K))'};\n}`);
   k.emit(`fn sm_b4(b: u32, k: u32, n: u32, K: u32, N: u32) -> vec4<SM_T> {\n  return ${four.b ?? 'vec4<SM_T>(mm_b4(b, k, n, K, N))'};\n}`);
