@@ -70,6 +70,17 @@ for (const [N, K2] of tiny ? [[64, 128]] : [[3072, 2048], [16384, 2048], [2048, 
   await profile(`f16 GEMV ${N}x${K2}`, () => [mx.matmul(x1, w.T)]);
   await profile(`4-bit GEMV ${N}x${K2}`, () => [mx.quantizedMatmul(x1, q4, s4, b4, true, 64, 4)]);
 }
+// the prefill shapes of the same layer for a 2048-token prompt: [1, L, K] @ W^T, alone and
+// with the residual add its block fuses in
+for (const [N, K2] of tiny ? [[64, 128]] : [[3072, 2048], [8192, 2048], [2048, 2048], [2048, 8192]]) {
+  const L = tiny ? 64 : 2048;
+  const w = mx.random.normal([N, K2], mx.float16, 0, 0.02);
+  const x1 = mx.random.normal([1, L, K2]).astype(mx.float16);
+  const r = mx.random.normal([1, L, N]).astype(mx.float16);
+  await mx.eval(w, x1, r);
+  await profile(`f16 prefill matmul [1, ${L}, ${K2}] @ W^T, W ${N}x${K2}`, () => [mx.matmul(x1, w.T)]);
+  await profile(`f16 prefill matmul [1, ${L}, ${K2}] @ W^T + residual, W ${N}x${K2}`, () => [mx.add(r, mx.matmul(x1, w.T))]);
+}
 
 const cfg: Config = tiny
   ? { model_type: 'llama', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 512, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true }
@@ -95,5 +106,13 @@ for (const q of ['float16', '4-bit']) {
   const build = performance.now() - t0;
   console.log(`  graph build of one step (JS): ${build.toFixed(2)} ms`);
   await evalCache(cache, l);
+  // prefill of a long prompt: where a prompt's time goes (matmuls, attention, the rest)
+  const L = tiny ? 64 : 2048;
+  const long = mx.array([Array.from({ length: L }, (_, i) => (i * 7 + 1) % cfg.vocab_size)], mx.int32);
+  await profile(`prefill of ${L} tokens, Llama-3.2-1B geometry, ${q}`, () => {
+    const c = makePromptCache(model);
+    const out = model.forward(long, c).index(0, -1);
+    return [out, ...c.flatMap((e) => e.state)];
+  });
 }
 if (G.process?.exit && !G.Deno) G.process.exit(0);

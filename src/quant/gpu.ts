@@ -172,6 +172,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     // (stored [N, K] with transpose, so B's K axis is contiguous), dequantized as tiles load;
     // float16 x on a device with f16 subgroup-matrix units: those (weights dequantized to f16)
     const sm = subgroupMatrixPlan(cx.ctx, x.dtype, x.dtype, P, M, N);
+    if (sm) k.label = k.label.replace('quantizedMatmul.tiled', 'quantizedMatmul.sm');
     const T = sm ? sm.tile : 64;
     const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
     k.emit(`alias MA = f32;\nconst MM_BT: bool = ${a.transpose};`);

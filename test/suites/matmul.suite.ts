@@ -192,6 +192,18 @@ export const matmulSuite = suite('matmul', (t) => {
       const tol = dt === 'float32' ? 1e-3 : 3e-2;
       assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: tol, atol: tol * Math.sqrt(K), msg: what });
     }
+    // x from another kernel (a float16 result kept as float32 words), as LLM layers get it
+    {
+      const x = mx.random.normal([256, 64], mx.float32, 0, 1, { key: k(7) }).astype(mx.float16);
+      const w = mx.random.normal([384, 64], mx.float32, 0, 1, { key: k(8) }).astype(mx.float16);
+      await mx.eval(x, w);
+      const { out: y, kernels: lines } = await withKernels('gpu', () => mx.matmul(mx.fast.rmsNorm(x, null, 1e-5), w.T));
+      const src = lines.find((l) => l.includes('fn matmul_sm(')) ?? '';
+      if (has && offers.includes('f16xf32')) assert(/fn sm_a4\([^{]*\{\s*return vec4<f16>\(bitcast<vec4<f32>>\(bq\d+\[/.test(src), 'vector loads of a kernel result');
+      const f = (v: mx.MxArray) => v.astype(mx.float32, c);
+      const ref = mx.matmul(f(mx.fast.rmsNorm(x, null, 1e-5, c)), f(w).T, c);
+      assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: 3e-2, atol: 0.3, msg: 'rmsNorm(x) @ W^T' });
+    }
     // off: the tile kernels again
     await mx.gpu.setSubgroupMatrix(false);
     try {
@@ -222,19 +234,35 @@ export const matmulSuite = suite('matmul', (t) => {
         const lines: string[] = [];
         mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
         try {
-          await assertRejects(() => mx.eval(mx.matmul(a, w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul failed/);
+          await assertRejects(() => mx.eval(mx.matmul(a, w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul\.sm failed/);
         } finally {
           mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
         }
         const src = lines.find((l) => l.includes('fn matmul_sm(')) ?? '';
         assert(src !== '', 'the subgroup-matrix kernel was generated');
+        // subgroup 1's second K step: A at row 0, column 16 (rows 40 apart); B^T's block of
+        // columns 32..47 at its row 32 + 16 (SM_SB = 40)
         for (const want of ['enable chromium_experimental_subgroup_matrix;', 'enable f16;', 'alias SM_LEFT = subgroup_matrix_left<f16, 16, 16>;', 'const SM_TILE: u32 = 64u;', 'const MM_BT: bool = true;',
-          templateMajor ? 'subgroupMatrixLoad<SM_RIGHT, col_major>(&sm_bs, off, SM_SB)' : 'subgroupMatrixLoad<SM_RIGHT>(&sm_bs, off, true, SM_SB)',
+          templateMajor ? 'subgroupMatrixLoad<SM_LEFT, row_major>(&sm_as, 16u, SM_SA)' : 'subgroupMatrixLoad<SM_LEFT>(&sm_as, 16u, false, SM_SA)',
+          templateMajor ? 'subgroupMatrixLoad<SM_RIGHT, col_major>(&sm_bs, 1296u, SM_SB)' : 'subgroupMatrixLoad<SM_RIGHT>(&sm_bs, 1296u, true, SM_SB)',
           templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)']) {
           assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
         }
+        // every load at a constant offset, one case per subgroup (no bounds check from Tint)
+        assertEqual(src.match(/subgroupMatrixLoad<[^>]*>\(&sm_[ab]s, \d+u,/g)?.length, 4 * 2 * 4, 'loads at constant offsets');
+        assert(!/subgroupMatrixLoad<[^>]*>\(&sm_[ab]s, [^\d]/.test(src), 'no load at a computed offset');
         // whole 64x64 tiles of stored float16: 8-byte loads of both operands
         assert(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src) && /fn sm_bt4\([^{]*\{\s*return bh\d+\[/.test(src), 'vector loads');
+        // a float16 result of another kernel (kept as float32 words): 16-byte loads of 4 values
+        const wide: string[] = [];
+        mx.setDebug({ logKernels: true, log: (m) => wide.push(m) });
+        try {
+          await assertRejects(() => mx.eval(mx.matmul(mx.fast.rmsNorm(a, null, 1e-5), w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul\.sm failed/);
+        } finally {
+          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        const wsrc = wide.find((l) => l.includes('fn matmul_sm(')) ?? '';
+        assert(/fn sm_a4\([^{]*\{\s*return vec4<f16>\(bitcast<vec4<f32>>\(bq\d+\[/.test(wsrc), `vector loads of a kernel's float16 result: ${(/fn sm_a4\([^}]*\}/.exec(wsrc) ?? [''])[0]}`);
       }
     } finally {
       ctx.subgroupMatrix = null;
