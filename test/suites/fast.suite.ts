@@ -1,7 +1,7 @@
 // mx.fast: each op against its composite definition (forward and gradients), NumPy
 // fixtures for rope and attention, and user WGSL kernels.
 import { suite } from '../harness/suite.ts';
-import { assert, assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
+import { assert, assertClose, assertEqual, assertRejects, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
@@ -136,8 +136,10 @@ export const fastSuite = suite('fast', (t) => {
     const cases: [number, number, number, number, number, number, number, mx.Dtype][] = [
       // B, Hq, Hkv, Lq, Lk, D, Dv
       [1, 4, 2, 70, 90, 64, 64, mx.float16], [2, 2, 1, 16, 40, 16, 32, mx.float16], [1, 2, 2, 130, 130, 128, 128, mx.float16],
-      [1, 2, 1, 9, 33, 48, 16, mx.float16], [1, 4, 2, 40, 75, 64, 64, mx.bfloat16],
+      [1, 2, 1, 9, 33, 48, 16, mx.float16], [1, 4, 2, 40, 75, 64, 64, mx.bfloat16], [2, 4, 1, 100, 201, 96, 32, mx.float16],
     ];
+    // float16 with head dims multiples of 32 (up to 128) runs on subgroup matrices where offered
+    const smF16 = ctx.device === 'gpu' && String((await mx.gpu.info()).subgroup_matrix).includes('f16xf32');
     for (const [c, [B, Hq, Hk, Lq, Lk, D, Dv, dt]] of cases.entries()) {
       const q = rnd([B, Hq, Lq, D], 130 + c, dt), k = rnd([B, Hk, Lk, D], 140 + c, dt), v = rnd([B, Hk, Lk, Dv], 150 + c, dt);
       const bm = mx.greater(rnd([Lq, Lk], 160 + c), -0.8);
@@ -153,12 +155,51 @@ export const fastSuite = suite('fast', (t) => {
       for (const [what, run, ref] of runs) {
         const { out: y, kernels } = await withKernels(ctx.device, run);
         const lines = kernels.map((m) => m.split('\n')[0]);
-        if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes('fast.sdpa.flash16')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
+        const sm = smF16 && dt === mx.float16 && [D, Dv].every((d) => d % 32 === 0 && d <= 128);
+        if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes(sm ? 'fast.sdpa.sm' : 'fast.sdpa.flash16')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
         const tol = dt === mx.bfloat16 ? 5e-2 : 2e-2;
         assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
       }
     }
   });
+
+  // the subgroup-matrix prefill kernel as generated for a device offering f16 16x16x16 units
+  // (both builtin spellings); compiling it here must fail clearly, so the WGSL is what is checked
+  test('scaledDotProductAttention subgroup-matrix kernel source (generated on any device)', async () => {
+    const c = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
+    if (c.subgroupMatrix) return; // a device with the units runs the kernel in the prefill test
+    const q = rnd([1, 2, 64, 64], 301, mx.float16), k = rnd([1, 1, 80, 64], 302, mx.float16), v = rnd([1, 1, 80, 32], 303, mx.float16);
+    await mx.eval(q, k, v);
+    const features = c.features as { shaderF16: boolean };
+    const f16 = features.shaderF16;
+    try {
+      for (const templateMajor of [true, false]) {
+        c.subgroupMatrix = { configs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupSize: 32, templateMajor };
+        features.shaderF16 = true;
+        const lines: string[] = [];
+        mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+        try {
+          await assertRejects(() => mx.eval(mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' })), /\[gpu\] Compiling the WebGPU kernel for fast\.sdpa\.sm failed/);
+        } finally {
+          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+        }
+        const src = lines.find((l) => l.includes('fn sdpa_sm(')) ?? '';
+        assert(src !== '', 'the subgroup-matrix attention kernel was generated');
+        // subgroup 1's second query matrix (row 16, dims 16..31, rows 72 apart); the second key
+        // block's K^T (key 16); V's second key block, dims 16..31, from the V tile (offset 32 x 72)
+        for (const want of ['const SA_NQ: u32 = 4u;', 'const SA_NO: u32 = 2u;',
+          templateMajor ? 'subgroupMatrixLoad<SA_LEFT, row_major>(&sa_kv, 1168u, SA_SK)' : 'subgroupMatrixLoad<SA_LEFT>(&sa_kv, 1168u, false, SA_SK)',
+          templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, col_major>(&sa_kv, 1152u, SA_SK)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 1152u, true, SA_SK)',
+          templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, row_major>(&sa_kv, 2960u, SA_SV)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 2960u, false, SA_SV)']) {
+          assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
+        }
+        assert(!/subgroupMatrix(Load|Store)<[^>]*>\(&sa_\w+, [^\d]/.test(src), 'every load and store at a constant offset');
+      }
+    } finally {
+      c.subgroupMatrix = null;
+      features.shaderF16 = f16;
+    }
+  }, GPU_ONLY);
 
   // one query token over float16/bfloat16 caches: on the GPU the vectorised decode kernel
   // (16-byte loads of contiguous rows), also over a view of a longer preallocated cache

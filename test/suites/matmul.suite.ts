@@ -161,6 +161,24 @@ export const matmulSuite = suite('matmul', (t) => {
     });
     assertClose(await got.tolist() as number[][], want, { rtol: 1e-6 });
   });
+  // attention's output [B, H, L, D] -> [B, L, H * D] feeds the output projection: a large
+  // product reads a contiguous copy of it (one copy kernel), a small one the views in place
+  test('matmul of heads merged back into rows (transpose + reshape): large products copy the input first', async (ctx) => {
+    const c = { stream: mx.cpu };
+    for (const [L, big] of [[64, true], [4, false]] as [number, boolean][]) {
+      const h = mx.random.normal([2, 4, L, 32], mx.float32, 0, 1, { key: mx.random.key(L) });
+      const w = mx.random.normal([128, 256], mx.float32, 0, 1, { key: mx.random.key(5) });
+      await mx.eval(h, w);
+      const merged = (x: mx.MxArray, o?: { stream: mx.Device }) => mx.reshape(mx.transpose(x, [0, 2, 1, 3], o), [2, L, 128], o);
+      const { out: y, kernels } = await withKernels(ctx.device, () => mx.matmul(merged(h), w));
+      if (ctx.device === 'gpu') {
+        const n = kernels.filter((l) => l.includes('@compute')).length;
+        assertEqual(n, big ? 2 : 1, `kernels for L=${L}: ${kernels.map((l) => l.split('\n')[0]).join(' | ')}`);
+      }
+      assertClose(await nums(y), await nums(mx.matmul(merged(h, c), w, c)), { rtol: 1e-4, atol: 1e-4, msg: `L=${L}` });
+    }
+  });
+
   // tensor cores / simdgroup matrices where the device exposes them (Dawn: allow_unsafe_apis;
   // NVIDIA Vulkan also needs vulkan_enable_f16_on_nvidia); elsewhere the tile kernels must run
   test('subgroup-matrix products (f16, f32 where offered): edges, batches, W^T, epilogues; tile kernels without the feature', async () => {

@@ -1,7 +1,8 @@
 // Fusion plan of a segment: which nodes are inlined into their consumer's kernel, which
 // are materialized, and when each materialized value is last read.
 import type { MxArray } from '../../core/array.ts';
-import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
+import { contiguousStrides, reshapeStrides, sizeOf } from '../../core/shape.ts';
+import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type ParamsOf, type Prim } from '../../ir/primitive.ts';
 import type { ExternParams } from '../../ir/extern.ts';
 
 export interface Plan {
@@ -27,6 +28,38 @@ const reads = (n: MxArray): MxArray[] => {
 };
 
 const LOOPED = new Set<Prim>(['matmul', 'scatter', 'extern']);
+
+/**
+ * Whether the view chain x inlines reads the materialized value under it at fixed strides.
+ * A reshape of a transposed value (attention's heads merged back into rows) is not: each
+ * element then costs index arithmetic and a scalar load.
+ */
+function strided(x: MxArray, inline: Set<MxArray>): boolean {
+  const chain: MxArray[] = [];
+  let n = x;
+  while (inline.has(n) && VIEW_PRIMS.has(n._node!.prim)) {
+    chain.push(n);
+    n = reads(n)[0];
+  }
+  let st = contiguousStrides(n.shape);
+  for (const v of chain.reverse()) {
+    const node = v._node!, src = reads(v)[0];
+    if (node.prim === 'transpose') st = (node.params as ParamsOf<'transpose'>).perm.map((d) => st[d]);
+    else if (node.prim === 'slice') st = st.map((s, d) => s * (node.params as ParamsOf<'slice'>).step[d]);
+    else if (node.prim === 'broadcast') {
+      const lead = v.ndim - src.ndim;
+      st = v.shape.map((d, i) => (i < lead || src.shape[i - lead] !== d ? 0 : st[i - lead]));
+    } else if (node.prim === 'reshape') {
+      const r = reshapeStrides(src.shape, st, v.shape);
+      if (!r) return false;
+      st = r;
+    }
+  }
+  return true;
+}
+
+/** Products (multiply-adds) from which a matmul copies an input its views can't stride through, as MLX does. */
+const COPY_MIN_MACS = 2 ** 20;
 const EXTRA = new Set<Prim>(['where', 'astype', 'full', 'arange', 'pad']);
 /** Elementwise, view and pad nodes can live inside another kernel. */
 export const fusable = (p: Prim): boolean => isUnary(p) || isBinary(p) || EXTRA.has(p) || VIEW_PRIMS.has(p);
@@ -73,6 +106,12 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
         const xp = x._node!.prim;
         if (xp === 'pad' || ((prim === 'matmul' || (prim === 'extern' && !viewsOnlyOk(n))) && !VIEW_PRIMS.has(xp))) inline.delete(x);
         else stack.push(...reads(x));
+      }
+      // a large product reads a contiguous copy of an input it could only reach through index
+      // arithmetic: the tile kernels then load it 16 bytes at a time (H100, the attention output
+      // projection of a 2048-token Llama-3.2-1B prefill: 0.68 ms -> see bench/results)
+      if (prim === 'matmul' && sizeOf(n.shape) * ins[0].shape[ins[0].ndim - 1] >= COPY_MIN_MACS) {
+        for (const x of ins) if (inline.has(x) && !strided(x, inline)) inline.delete(x);
       }
     }
     const setOf = (x: MxArray) => (inline.has(x) ? leaves.get(x)! : new Set([x]));

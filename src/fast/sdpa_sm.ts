@@ -1,0 +1,64 @@
+// The subgroup-matrix prefill attention kernel (shaders/fast_sdpa_sm.wgsl): when a device's
+// f16 units take it, and the generated per-subgroup steps. As in the subgroup-matrix matmul
+// (backend/webgpu/kernels/matmul_sm.ts), each subgroup gets its own switch case so that every
+// load and store offset is a constant and Tint adds no bounds check around them.
+import type { GpuContext } from '../backend/webgpu/context.ts';
+import type { KernelBuilder } from '../backend/webgpu/kernel.ts';
+
+/** Keys per tile, and the padded row strides (elements) of the staged tiles. */
+const BK = 32;
+
+/** Workgroup bytes of fast_sdpa_sm.wgsl for head dims D, Dv. */
+export function sdpaSmBytes(D: number, Dv: number): number {
+  const sk = D + 8, sv = Dv + 8;
+  return Math.max(64 * sk, BK * sk + BK * sv) * 2 + 64 * (BK + 4) * 4 + 64 * (BK + 8) * 2;
+}
+
+/** Whether float16 attention with head dims D, Dv runs on this device's subgroup matrices (f16 16x16x16 -> f32, subgroups of 32). */
+export function sdpaSmOk(ctx: GpuContext, D: number, Dv: number): boolean {
+  const sm = ctx.subgroupMatrix;
+  if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || !ctx.features.shaderF16) return false;
+  const cfg = sm.configs.some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
+  // whole 16-byte loads per thread of each tile (D, Dv multiples of 32); o in registers (<= 128)
+  const dims = [D, Dv].every((d) => d % 32 === 0 && d <= 128);
+  return cfg && dims && sdpaSmBytes(D, Dv) <= ctx.limits.maxComputeWorkgroupStorageSize;
+}
+
+/** Emits the kernel's types, constants and generated steps for head dims D, Dv. */
+export function sdpaSmHooks(k: KernelBuilder, D: number, Dv: number, templateMajor: boolean): void {
+  k.enableF16();
+  const sk = D + 8, sv = Dv + 8, ss = BK + 4, sp = BK + 8, voff = BK * sk;
+  k.emit('alias SA_LEFT = subgroup_matrix_left<f16, 16, 16>;\nalias SA_RIGHT = subgroup_matrix_right<f16, 16, 16>;\nalias SA_RESULT = subgroup_matrix_result<f32, 16, 16>;');
+  const consts = [['BK', BK], ['SK', sk], ['SV', sv], ['SS', ss], ['SP', sp], ['NQ', D / 16], ['NO', Dv / 16], ['VOFF', voff], ['KV', Math.max(64 * sk, voff + BK * sv)], ['D', D], ['DV', Dv]] as const;
+  for (const [n, v] of consts) k.emit(`const SA_${n}: u32 = ${v}u;`);
+  const load = (ty: string, arr: string, col: boolean, off: number, stride: string) => templateMajor
+    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, ${off}u, ${stride})`
+    : `subgroupMatrixLoad<${ty}>(&${arr}, ${off}u, ${col}, ${stride})`;
+  const store = (arr: string, off: number, v: string, stride: string) => templateMajor
+    ? `subgroupMatrixStore<row_major>(&${arr}, ${off}u, ${v}, ${stride});`
+    : `subgroupMatrixStore(&${arr}, ${off}u, ${v}, false, ${stride});`;
+  const sw = (body: (sg: number) => string[]) => ['  switch (sg) {', ...[0, 1, 2, 3].map((sg) => `    ${sg === 3 ? 'default' : `case ${sg}u`}: {\n${body(sg).map((l) => `      ${l}`).join('\n')}\n    }`), '  }'].join('\n');
+  const kb = BK / 16;
+  // the subgroup's 16 query rows, D/16 matrices of 16 dims
+  k.emit(`fn sa_load_q(sg: u32, qf: ptr<function, array<SA_LEFT, SA_NQ>>) {\n${sw((sg) => Array.from({ length: D / 16 }, (_, d) => `(*qf)[${d}] = ${load('SA_LEFT', 'sa_kv', false, 16 * sg * sk + 16 * d, 'SA_SK')};`))}\n}`);
+  // scores of the tile: Q (16 x D) times K^T (D x 16) per block of 16 keys (K rows, read as
+  // column-major columns), stored as the subgroup's 16 rows of sa_s
+  const sc: string[] = [];
+  for (let b = 0; b < kb; b++) {
+    sc.push(`  var s${b} = SA_RESULT();`);
+    for (let d = 0; d < D / 16; d++) sc.push(`  s${b} = subgroupMatrixMultiplyAccumulate((*qf)[${d}], ${load('SA_RIGHT', 'sa_kv', true, 16 * b * sk + 16 * d, 'SA_SK')}, s${b});`);
+  }
+  sc.push(sw((sg) => Array.from({ length: kb }, (_, b) => store('sa_s', 16 * sg * ss + 16 * b, `s${b}`, 'SA_SS'))));
+  k.emit(`fn sa_scores(sg: u32, qf: ptr<function, array<SA_LEFT, SA_NQ>>) {\n${sc.join('\n')}\n}`);
+  // o += P (16 x BK, the subgroup's rows of sa_p) V (BK x Dv)
+  k.emit(`fn sa_pv(sg: u32, o: ptr<function, array<SA_RESULT, SA_NO>>) {\n${sw((sg) => [
+    ...Array.from({ length: kb }, (_, b) => `let p${b} = ${load('SA_LEFT', 'sa_p', false, 16 * sg * sp + 16 * b, 'SA_SP')};`),
+    ...Array.from({ length: Dv / 16 }, (_, j) => Array.from({ length: kb }, (_, b) => `(*o)[${j}] = subgroupMatrixMultiplyAccumulate(p${b}, ${load('SA_RIGHT', 'sa_kv', false, voff + 16 * b * sv + 16 * j, 'SA_SV')}, (*o)[${j}]);`)).flat(),
+  ])}\n}`);
+  // results leave 16 columns at a time through the subgroup's rows of sa_s
+  const fin: string[] = [];
+  for (let j = 0; j < Dv / 16; j++) {
+    fin.push(sw((sg) => [store('sa_s', 16 * sg * ss, `(*o)[${j}]`, 'SA_SS')]), '  workgroupBarrier();', `  sa_emit(sg, lane, r, i, ${j}u, l);`, '  workgroupBarrier();');
+  }
+  k.emit(`fn sa_finish(sg: u32, lane: u32, r: u32, i: u32, l: f32, o: ptr<function, array<SA_RESULT, SA_NO>>) {\n${fin.join('\n')}\n}`);
+}
