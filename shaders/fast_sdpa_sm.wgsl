@@ -1,15 +1,16 @@
 // mx.fast.scaled_dot_product_attention, prefill on subgroup matrices (tensor cores): float16
-// q, k, v with rows stored contiguously, head dims multiples of 16. A workgroup of 4 subgroups
-// takes 64 query rows of one (batch, head), 16 per subgroup, and walks the keys in tiles of
-// SA_BK staged in workgroup memory. Two passes over the keys: the first finds each row's
-// maximum score, so the second can add exp(s - max) P V straight into the result matrices
-// (they can't be rescaled row by row, as a one-pass online softmax would need). Scores and
-// probabilities go through per-subgroup workgroup memory, where lane pairs own a row.
+// q, k, v with rows stored contiguously, head dims multiples of 32 up to 128. A workgroup of 4
+// subgroups takes 64 query rows of one (batch, head), 16 per subgroup, and walks the keys in
+// tiles of SA_BK staged in workgroup memory. Scores and probabilities go through per-subgroup
+// workgroup memory, where lane pairs own a row. The result matrices can't be rescaled row by
+// row in registers, so each row's reference maximum moves only when a score passes it by
+// SA_SLACK; o is then rescaled through workgroup memory (rare after the first tiles).
 // Hooks: the flash kernel's (sd_lq, sd_qblocks, sd_bh, sd_score, sd_sink, sd_l0, sd_kend,
 // sd_store, sd_q16, sd_k16, sd_v16, sd_dec, sd_scale); types SA_LEFT, SA_RIGHT, SA_RESULT;
 // consts SA_BK, SA_SK, SA_SV, SA_SS, SA_SP, SA_NQ, SA_NO, SA_VOFF, SA_KV, SA_D, SA_DV;
 // generated sa_load_q(sg, &qf), sa_scores(sg, &qf) (a tile's scores into sa_s),
-// sa_pv(sg, &o) (o += P V of a tile), sa_finish(sg, lane, r, i, l, &o).
+// sa_pv(sg, &o) (o += P V of a tile), sa_rescale(sg, lane, a, &o),
+// sa_finish(sg, lane, r, i, l, &o).
 enable chromium_experimental_subgroup_matrix;
 enable subgroups;
 // offsets derive from subgroup_id, uniform in each subgroup (WGSL's analysis is per workgroup)
@@ -18,10 +19,16 @@ diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
 // the Q block (64 rows, SA_SK apart) at the start; then the K tile (SA_BK rows SA_SK apart)
 // and the V tile from SA_VOFF (rows SA_SV apart); rows padded by 16 bytes (bank conflicts)
 var<workgroup> sa_kv: array<f16, SA_KV>;
-// per subgroup: its 16 rows of a tile's scores (f32, rows SA_SS apart), later of results
-var<workgroup> sa_s: array<f32, 64u * SA_SS>;
+// per subgroup: its 16 rows of a tile's scores (f32, rows SA_SS apart), later of results;
+// then SA_MOVE, set when some row's reference maximum moved after the first tile (o must be
+// rescaled). (A u32 workgroup variable of its own gave wrong results on an H100.)
+var<workgroup> sa_s: array<f32, 64u * SA_SS + 4u>;
+const SA_MOVE: u32 = 64u * SA_SS;
 // per subgroup: its 16 rows of a tile's probabilities (f16, rows SA_SP apart)
 var<workgroup> sa_p: array<f16, 64u * SA_SP>;
+const SD_NEG: f32 = -3.4028234e38;
+// how far past a row's reference maximum scores may go before it moves (p <= e^8 ~ 2981)
+const SA_SLACK: f32 = 8.0;
 // 16-byte loads per thread: the Q block, a K tile, a V tile
 const SA_QL: u32 = 64u * (SA_D / 8u) / 128u;
 const SA_KL: u32 = SA_BK * (SA_D / 8u) / 128u;
@@ -98,6 +105,14 @@ fn sa_emit(sg: u32, lane: u32, r: u32, i: u32, j: u32, l: f32) {
   }
 }
 
+// this lane's half of its row of o's column block j, in sa_s, times a
+fn sa_scale(sg: u32, lane: u32, a: f32) {
+  let row = (16u * sg + lane / 2u) * SA_SS + (lane % 2u) * 8u;
+  for (var u = 0u; u < 8u; u++) {
+    sa_s[row + u] *= a;
+  }
+}
+
 @compute @workgroup_size(128)
 fn sdpa_sm(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>,
            @builtin(num_workgroups) nwg: vec3<u32>, @builtin(subgroup_id) sg: u32,
@@ -123,45 +138,56 @@ fn sdpa_sm(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: 
   var qf: array<SA_LEFT, SA_NQ>;
   sa_load_q(sg, &qf);
   let kend = sd_kend(base + min(q0 + 64u, lq) - 1u);
-  // pass 1: each row's maximum (the sink's logit where there is one)
+  // one pass with a lazily moved reference maximum m per row: p = exp(s - m) stays below
+  // e^SA_SLACK (f16 holds it), and only a score beyond m + SA_SLACK moves m, rescaling l and
+  // (all subgroups together, through workgroup memory: rare after the first tiles) o
   var m = sd_sink(r);
-  for (var k0 = 0u; k0 < kend; k0 += SA_BK) {
-    workgroupBarrier();
-    sa_stage_kv(t, k0, kend, rb, false);
-    workgroupBarrier();
-    sa_scores(sg, &qf);
-    workgroupBarrier();
-    for (var u = 0u; u < SA_BK / 2u; u++) {
-      let j = k0 + h0 + u;
-      if (j < kend) {
-        m = max(m, sd_score(r, j, sa_s[srow * SA_SS + h0 + u]));
-      }
-    }
-  }
-  m = max(m, subgroupShuffleXor(m, 1u));
-  // pass 2: o += exp(s - m) V, l += exp(s - m)
-  var l = 0.0;
+  var l = sd_l0();
   var o: array<SA_RESULT, SA_NO>;
   for (var k0 = 0u; k0 < kend; k0 += SA_BK) {
     workgroupBarrier();
+    if (t == 0u) {
+      sa_s[SA_MOVE] = 0.0;
+    }
     sa_stage_kv(t, k0, kend, rb, true);
     workgroupBarrier();
     sa_scores(sg, &qf);
     workgroupBarrier();
+    var s: array<f32, SA_BK / 2u>;
+    var tmax = m;
+    for (var u = 0u; u < SA_BK / 2u; u++) {
+      let j = k0 + h0 + u;
+      s[u] = SD_NEG;
+      if (j < kend) {
+        s[u] = sd_score(r, j, sa_s[srow * SA_SS + h0 + u]);
+        tmax = max(tmax, s[u]);
+      }
+    }
+    tmax = max(tmax, subgroupShuffleXor(tmax, 1u));
+    var a = 1.0;
+    if (tmax > m + SA_SLACK) {
+      a = exp(m - tmax);
+      m = tmax;
+      if (k0 > 0u) {
+        sa_s[SA_MOVE] = 1.0;
+      }
+    }
+    var ps = 0.0;
     for (var u = 0u; u < SA_BK / 2u; u++) {
       let j = k0 + h0 + u;
       var p = 0.0;
       if (j < kend) {
-        p = exp(sd_score(r, j, sa_s[srow * SA_SS + h0 + u]) - m);
+        p = exp(s[u] - m);
       }
-      l += p;
+      ps += p;
       sa_p[srow * SA_SP + h0 + u] = f16(p);
     }
-    workgroupBarrier();
+    l = l * a + ps + subgroupShuffleXor(ps, 1u);
+    if (workgroupUniformLoad(&sa_s[SA_MOVE]) != 0.0) {
+      sa_rescale(sg, lane, a, &o);
+    }
     sa_pv(sg, &o);
   }
-  l += subgroupShuffleXor(l, 1u);
-  l += sd_l0() * exp(sd_sink(r) - m);
   workgroupBarrier();
   sa_finish(sg, lane, r, i, l, &o);
 }

@@ -11,7 +11,7 @@ const BK = 32;
 /** Workgroup bytes of fast_sdpa_sm.wgsl for head dims D, Dv. */
 export function sdpaSmBytes(D: number, Dv: number): number {
   const sk = D + 8, sv = Dv + 8;
-  return Math.max(64 * sk, BK * sk + BK * sv) * 2 + 64 * (BK + 4) * 4 + 64 * (BK + 8) * 2;
+  return Math.max(64 * sk, BK * sk + BK * sv) * 2 + (64 * (BK + 4) + 4) * 4 + 64 * (BK + 8) * 2;
 }
 
 /** Whether float16 attention with head dims D, Dv runs on this device's subgroup matrices (f16 16x16x16 -> f32, subgroups of 32). */
@@ -55,6 +55,13 @@ export function sdpaSmHooks(k: KernelBuilder, D: number, Dv: number, templateMaj
     ...Array.from({ length: kb }, (_, b) => `let p${b} = ${load('SA_LEFT', 'sa_p', false, 16 * sg * sp + 16 * b, 'SA_SP')};`),
     ...Array.from({ length: Dv / 16 }, (_, j) => Array.from({ length: kb }, (_, b) => `(*o)[${j}] = subgroupMatrixMultiplyAccumulate(p${b}, ${load('SA_RIGHT', 'sa_kv', false, voff + 16 * b * sv + 16 * j, 'SA_SV')}, (*o)[${j}]);`)).flat(),
   ])}\n}`);
+  // o's rows times their lane's a (a moved maximum), 16 columns at a time through sa_s
+  const res: string[] = [];
+  for (let j = 0; j < Dv / 16; j++) {
+    res.push(sw((sg) => [store('sa_s', 16 * sg * ss, `(*o)[${j}]`, 'SA_SS')]), '  workgroupBarrier();', '  sa_scale(sg, lane, a);', '  workgroupBarrier();',
+      sw((sg) => [`(*o)[${j}] = ${load('SA_RESULT', 'sa_s', false, 16 * sg * ss, 'SA_SS')};`]), '  workgroupBarrier();');
+  }
+  k.emit(`fn sa_rescale(sg: u32, lane: u32, a: f32, o: ptr<function, array<SA_RESULT, SA_NO>>) {\n${res.join('\n')}\n}`);
   // results leave 16 columns at a time through the subgroup's rows of sa_s
   const fin: string[] = [];
   for (let j = 0; j < Dv / 16; j++) {

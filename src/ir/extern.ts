@@ -33,6 +33,11 @@ export interface ExternOp<A = unknown> {
    * (recomputed at each read); otherwise only view chains fuse into it.
    */
   readonly fuseElementwise?: boolean;
+  /**
+   * Whether output rows (axis -2) are computed from the same rows of input 0 alone, which
+   * has the output's rank, so a slice of rows can be taken from input 0 first.
+   */
+  rowwise?(attrs: A): boolean;
   /** The shape rule: outputs from inputs and attributes. Throws on bad input. */
   outputs(ins: Spec[], attrs: A): Spec[];
   /** The reference kernel: one Float64Array per output, rounded to its dtype on store. */

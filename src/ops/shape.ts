@@ -5,6 +5,8 @@ import { promoteTypes } from '../core/dtype.ts';
 import { type Shape, sizeOf, fmtShape, normAxis, normAxes, shapesEqual } from '../core/shape.ts';
 import { bind, operands, type ArrayInput } from './core.ts';
 import { astype, broadcastTo } from './elementwise.ts';
+import { callExtern } from './extern.ts';
+import type { ExternParams } from '../ir/extern.ts';
 
 const arr = (op: string, a: ArrayInput, opts?: StreamOpt) => operands(op, [a], resolveDevice(opts))[0];
 
@@ -113,7 +115,35 @@ export function moveaxis(a: ArrayInput, source: number, destination: number, opt
  */
 export function sliceRaw(x: MxArray, start: number[], step: number[], counts: number[], opts?: StreamOpt): MxArray {
   if (counts.every((c, i) => c === x.shape[i]) && start.every((s) => s === 0) && step.every((s) => s === 1)) return x;
-  return bind('slice', [x], { start, step }, counts, x.dtype, resolveDevice(opts));
+  const dev = resolveDevice(opts);
+  const r = x.ndim - 2;
+  if (dev === x.device && r >= 0 && counts.every((c, i) => i === r || (c === x.shape[i] && start[i] === 0 && step[i] === 1))) {
+    const y = rowsOf(x, start[r], step[r], counts[r], opts);
+    if (y) return y;
+  }
+  return bind('slice', [x], { start, step }, counts, x.dtype, dev);
+}
+
+/**
+ * Rows (axis -2) of a pending matrix product as the product of those rows, or null: a
+ * prompt's last-token logits then take one row of the LM head's product, not all of them.
+ * Also through a quantized product's reshape that keeps the last two axes.
+ */
+function rowsOf(x: MxArray, start: number, step: number, count: number, opts?: StreamOpt): MxArray | null {
+  const n = x._node;
+  if (!n) return null;
+  const sub = (a: MxArray) => {
+    const q = a.ndim - 2;
+    return sliceRaw(a, a.shape.map((_, i) => (i === q ? start : 0)), a.shape.map((_, i) => (i === q ? step : 1)), a.shape.map((d, i) => (i === q ? count : d)), opts);
+  };
+  const shape = x.shape.map((d, i) => (i === x.ndim - 2 ? count : d));
+  if (n.prim === 'matmul') return bind('matmul', [sub(n.inputs[0]), n.inputs[1]], {}, shape, x.dtype, x.device);
+  const e = n.prim === 'reshape' ? n.inputs[0] : x;
+  const en = e._node;
+  const p = en?.prim === 'extern' ? (en.params as ExternParams) : null;
+  if (!en || !p?.op.rowwise?.(p.attrs) || p.call.outs.length !== 1 || e.ndim < 2 || en.inputs[0].ndim !== e.ndim) return null;
+  if (e.shape[e.ndim - 1] !== x.shape[x.ndim - 1] || e.shape[e.ndim - 2] !== x.shape[x.ndim - 2]) return null;
+  return reshape(callExtern(p.op, [sub(en.inputs[0]), ...en.inputs.slice(1)], p.attrs, e.device)[0], shape, opts);
 }
 
 /** Normalises one Python-style slice bound triple for an axis of length n. */

@@ -64,6 +64,7 @@ const QMM: ExternOp<QmmAttrs> = {
     return [{ shape: [P, x.shape[1], outCols(w, a)], dtype: x.dtype }];
   },
   cpu: (ins, a, outs) => [qmmCpu(ins, a, outs[0].shape)],
+  rowwise: (a) => !a.gather,
   epilogue: true,
   gpu: (cx, ins, outs, a, e) => [qmmGpu(cx, ins, outs[0], a, e)],
   vjp(ins, _outs, g, _index, a) {

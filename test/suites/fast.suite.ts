@@ -151,13 +151,16 @@ export const fastSuite = suite('fast', (t) => {
         ['causal', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), sdpaComposite(f(q), f(k), f(v), sc, 'causal', null)],
         ['bool mask', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(f(q), f(k), f(v), 0.3, bm, null)],
         ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
+        // scores spread over tens of units: later key tiles pass a row's first maximum by more
+        // than the subgroup-matrix kernel's slack, so it rescales its results
+        ['causal, scale 1', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal', scale: 1 }), sdpaComposite(f(q), f(k), f(v), 1, 'causal', null)],
       ];
       for (const [what, run, ref] of runs) {
         const { out: y, kernels } = await withKernels(ctx.device, run);
         const lines = kernels.map((m) => m.split('\n')[0]);
         const sm = smF16 && dt === mx.float16 && [D, Dv].every((d) => d % 32 === 0 && d <= 128);
         if (ctx.device === 'gpu') assertEqual(lines.filter((l) => l.includes(sm ? 'fast.sdpa.sm' : 'fast.sdpa.flash16')).length, 1, `${what} ${tag}: ${lines.join('; ')}`);
-        const tol = dt === mx.bfloat16 ? 5e-2 : 2e-2;
+        const tol = dt === mx.bfloat16 ? 5e-2 : what === 'causal, scale 1' ? 4e-2 : 2e-2;
         assertClose(await nums(mx.astype(y, mx.float32)), await nums(ref), { rtol: tol, atol: tol, msg: `${what} ${tag}` });
       }
     }

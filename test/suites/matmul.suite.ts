@@ -2,6 +2,7 @@
 // broadcasting, 16-bit floats, views, K crossing tile sizes, empty dims.
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertRejects, assertShape, assertThrows } from '../harness/assert.ts';
+import { checkGrads } from '../harness/grads.ts';
 import fixture from '../fixtures/matmul.gen.ts';
 import { mx, arr, fixtureTests, onDevice, nums, withKernels, GPU_ONLY, type Adapter } from './common.ts';
 
@@ -161,6 +162,28 @@ export const matmulSuite = suite('matmul', (t) => {
     });
     assertClose(await got.tolist() as number[][], want, { rtol: 1e-6 });
   });
+  // logits[:, -1] of a pending LM-head product: only that row is multiplied (a GEMV on the
+  // GPU), with the values, gradients and the full product unchanged
+  test('a row slice of a pending matmul multiplies only those rows', async (ctx) => {
+    const c = { stream: mx.cpu };
+    const h = mx.random.normal([2, 40, 32], mx.float32, 0, 1, { key: mx.random.key(11) });
+    const w = mx.random.normal([32, 300], mx.float32, 0, 1, { key: mx.random.key(12) });
+    await mx.eval(h, w);
+    const logits = mx.matmul(h, w);
+    const { out: last, kernels } = await withKernels(ctx.device, () => logits.index(mx.slice(), -1));
+    assertShape(last, [2, 300]);
+    if (ctx.device === 'gpu') assert(kernels.length === 1 && kernels[0].includes('matmul.gemv'), `one GEMV: ${kernels.map((l) => l.split('\n')[0]).join(' | ')}`);
+    const ref = mx.matmul(h, w, c);
+    const want = await nums(ref.index(mx.slice(), -1));
+    assertClose(await nums(last), want, { rtol: 1e-4, atol: 1e-4 });
+    // rows 3..9 step 2, and the whole product afterwards
+    assertClose(await nums(mx.sliceAxes(logits, [1], [3], [10], [2])), await nums(mx.sliceAxes(ref, [1], [3], [10], [2])), { rtol: 1e-4, atol: 1e-4 });
+    assertClose(await nums(logits), await nums(ref), { rtol: 1e-4, atol: 1e-4 });
+    // a slice along the columns is not a row slice: it stays a slice of the product
+    assertClose(await nums(mx.sliceAxes(mx.matmul(h, w), [2], [5], [9])), await nums(mx.sliceAxes(ref, [2], [5], [9])), { rtol: 1e-4, atol: 1e-4 });
+    await checkGrads((a, b) => mx.sum(mx.multiply(mx.matmul(a, b).index(mx.slice(), -1), mx.arange(0, 300, 1, mx.float32))), [h, w], { rtol: 5e-3, atol: 5e-3 });
+  });
+
   // attention's output [B, H, L, D] -> [B, L, H * D] feeds the output projection: a large
   // product reads a contiguous copy of it (one copy kernel), a small one the views in place
   test('matmul of heads merged back into rows (transpose + reshape): large products copy the input first', async (ctx) => {

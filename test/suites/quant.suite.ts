@@ -38,6 +38,24 @@ function reference(x: MxArray, wq: MxArray, s: MxArray, b: MxArray | null, trans
 export const quantSuite = suite('quant', (t) => {
   const test = onDevice(t);
 
+  // logits[:, -1] of a pending quantized LM head: only that row is multiplied (a GEMV on
+  // the GPU); the full product is unchanged
+  test('a row slice of a pending quantizedMatmul multiplies only those rows', async (ctx) => {
+    const c = { stream: mx.cpu };
+    const w = mx.random.normal([300, 64], mx.float32, 0, 1, { key: key(21) });
+    const [wq, sc, bi] = mx.quantize(w, 64, 4);
+    const x = mx.random.normal([2, 40, 64], mx.float32, 0, 1, { key: key(22) });
+    await mx.eval(wq, sc, bi, x);
+    const logits = mx.quantizedMatmul(x, wq, sc, bi, true, 64, 4);
+    const { out: last, kernels } = await withKernels(ctx.device, () => logits.index(mx.slice(), -1));
+    assertShape(last, [2, 300]);
+    if (ctx.device === 'gpu') assert(kernels.length === 1 && kernels[0].includes('quantizedMatmul.gemv'), `one GEMV: ${kernels.map((l) => l.split('\n')[0]).join(' | ')}`);
+    const ref = mx.quantizedMatmul(x, wq, sc, bi, true, 64, 4, 'affine', c);
+    assertClose(await nums(last), await nums(ref.index(mx.slice(), -1)), { rtol: 1e-4, atol: 1e-4 });
+    assertClose(await nums(mx.sliceAxes(logits, [1], [2], [9], [3])), await nums(mx.sliceAxes(ref, [1], [2], [9], [3])), { rtol: 1e-4, atol: 1e-4 });
+    assertClose(await nums(logits), await nums(ref), { rtol: 1e-4, atol: 1e-4 });
+  });
+
   test('hand-computed MLX layouts for 2, 3, 4, 5 bits and mxfp4', async () => {
     const outs: MxArray[] = [];
     for (const bits of [2, 3, 4, 5]) {
