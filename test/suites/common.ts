@@ -1,7 +1,7 @@
 // Shared helpers of the suites: device selection on the library under test, building
 // fixture operands, and running fixture tables (one test per op, one eval per test).
 import * as mx from '../../src/index.ts';
-import { AssertionError, assertClose } from '../harness/assert.ts';
+import { AssertionError, assertClose, assertRejects } from '../harness/assert.ts';
 import type { DeviceName, TestCtx, TestFn } from '../harness/suite.ts';
 import type { ArgValue, ArrSpec, FixtureKey, FixtureView, OpCase, Operand } from '../fixtures/types.ts';
 
@@ -230,4 +230,27 @@ export async function withKernels<T extends MxArray>(device: DeviceName, fn: () 
   } finally {
     if (device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
   }
+}
+
+/**
+ * The WGSL of the kernel named `entry` that `run` generates on a device made to look as if
+ * it offered f16 16x16x16 subgroup matrices in one builtin spelling. This device has no
+ * such units, so the evaluation must fail with `fails`; settings are restored after.
+ */
+export async function fakeSubgroupMatrixKernel(templateMajor: boolean, run: () => MxArray, entry: string, fails: RegExp): Promise<string> {
+  const ctx = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
+  const features = ctx.features as { shaderF16: boolean };
+  const f16 = features.shaderF16;
+  ctx.subgroupMatrix = { configs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupSize: 32, templateMajor };
+  features.shaderF16 = true;
+  const lines: string[] = [];
+  mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
+  try {
+    await assertRejects(() => mx.eval(run()), fails);
+  } finally {
+    mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    ctx.subgroupMatrix = null;
+    features.shaderF16 = f16;
+  }
+  return lines.find((l) => l.includes(`fn ${entry}(`)) ?? '';
 }

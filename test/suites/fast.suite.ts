@@ -1,9 +1,9 @@
 // mx.fast: each op against its composite definition (forward and gradients), NumPy
 // fixtures for rope and attention, and user WGSL kernels.
 import { suite } from '../harness/suite.ts';
-import { assert, assertClose, assertEqual, assertRejects, assertThrows } from '../harness/assert.ts';
+import { assert, assertClose, assertEqual, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
-import { CPU_ONLY, GPU_ONLY, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
+import { CPU_ONLY, GPU_ONLY, fakeSubgroupMatrixKernel, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import { FAST_CASES, type FastCase } from '../fixtures/fast.gen.ts';
 import { layerNormComposite, rmsNormComposite, ropeComposite, sdpaComposite, type RopeAttrs } from '../../src/fast/composite.ts';
 
@@ -173,34 +173,18 @@ export const fastSuite = suite('fast', (t) => {
     if (c.subgroupMatrix) return; // a device with the units runs the kernel in the prefill test
     const q = rnd([1, 2, 64, 64], 301, mx.float16), k = rnd([1, 1, 80, 64], 302, mx.float16), v = rnd([1, 1, 80, 32], 303, mx.float16);
     await mx.eval(q, k, v);
-    const features = c.features as { shaderF16: boolean };
-    const f16 = features.shaderF16;
-    try {
-      for (const templateMajor of [true, false]) {
-        c.subgroupMatrix = { configs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupSize: 32, templateMajor };
-        features.shaderF16 = true;
-        const lines: string[] = [];
-        mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-        try {
-          await assertRejects(() => mx.eval(mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' })), /\[gpu\] Compiling the WebGPU kernel for fast\.sdpa\.sm failed/);
-        } finally {
-          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-        }
-        const src = lines.find((l) => l.includes('fn sdpa_sm(')) ?? '';
-        assert(src !== '', 'the subgroup-matrix attention kernel was generated');
-        // subgroup 1's second query matrix (row 16, dims 16..31, rows 72 apart); the second key
-        // block's K^T (key 16); V's second key block, dims 16..31, from the V tile (offset 32 x 72)
-        for (const want of ['const SA_NQ: u32 = 4u;', 'const SA_NO: u32 = 2u;',
-          templateMajor ? 'subgroupMatrixLoad<SA_LEFT, row_major>(&sa_kv, 1168u, SA_SK)' : 'subgroupMatrixLoad<SA_LEFT>(&sa_kv, 1168u, false, SA_SK)',
-          templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, col_major>(&sa_kv, 1152u, SA_SK)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 1152u, true, SA_SK)',
-          templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, row_major>(&sa_kv, 2960u, SA_SV)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 2960u, false, SA_SV)']) {
-          assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
-        }
-        assert(!/subgroupMatrix(Load|Store)<[^>]*>\(&sa_\w+, [^\d]/.test(src), 'every load and store at a constant offset');
+    for (const templateMajor of [true, false]) {
+      const src = await fakeSubgroupMatrixKernel(templateMajor, () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), 'sdpa_sm', /\[gpu\] Compiling the WebGPU kernel for fast\.sdpa\.sm failed/);
+      assert(src !== '', 'the subgroup-matrix attention kernel was generated');
+      // subgroup 1's second query matrix (row 16, dims 16..31, rows 72 apart); the second key
+      // block's K^T (key 16); V's second key block, dims 16..31, from the V tile (offset 32 x 72)
+      for (const want of ['const SA_NQ: u32 = 4u;', 'const SA_NO: u32 = 2u;',
+        templateMajor ? 'subgroupMatrixLoad<SA_LEFT, row_major>(&sa_kv, 1168u, SA_SK)' : 'subgroupMatrixLoad<SA_LEFT>(&sa_kv, 1168u, false, SA_SK)',
+        templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, col_major>(&sa_kv, 1152u, SA_SK)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 1152u, true, SA_SK)',
+        templateMajor ? 'subgroupMatrixLoad<SA_RIGHT, row_major>(&sa_kv, 2960u, SA_SV)' : 'subgroupMatrixLoad<SA_RIGHT>(&sa_kv, 2960u, false, SA_SV)']) {
+        assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
       }
-    } finally {
-      c.subgroupMatrix = null;
-      features.shaderF16 = f16;
+      assert(!/subgroupMatrix(Load|Store)<[^>]*>\(&sa_\w+, [^\d]/.test(src), 'every load and store at a constant offset');
     }
   }, GPU_ONLY);
 

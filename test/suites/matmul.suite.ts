@@ -4,7 +4,7 @@ import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertRejects, assertShape, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import fixture from '../fixtures/matmul.gen.ts';
-import { mx, arr, fixtureTests, onDevice, nums, withKernels, GPU_ONLY, type Adapter } from './common.ts';
+import { mx, arr, fakeSubgroupMatrixKernel, fixtureTests, onDevice, nums, withKernels, GPU_ONLY, type Adapter } from './common.ts';
 
 const adapters: Record<string, Adapter> = { matmul: (xs) => mx.matmul(xs[0], xs[1]) };
 
@@ -266,20 +266,10 @@ export const matmulSuite = suite('matmul', (t) => {
     const a = mx.random.normal([128, 64], mx.float32, 0, 1, { key: mx.random.key(3) }).astype(mx.float16);
     const w = mx.random.normal([128, 64], mx.float32, 0, 1, { key: mx.random.key(4) }).astype(mx.float16);
     await mx.eval(a, w);
-    const features = ctx.features as { shaderF16: boolean };
-    const f16 = features.shaderF16;
+    const fails = /\[gpu\] Compiling the WebGPU kernel for matmul\.sm failed/;
     try {
       for (const templateMajor of [true, false]) {
-        ctx.subgroupMatrix = { configs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupSize: 32, templateMajor };
-        features.shaderF16 = true;
-        const lines: string[] = [];
-        mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
-        try {
-          await assertRejects(() => mx.eval(mx.matmul(a, w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul\.sm failed/);
-        } finally {
-          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-        }
-        const src = lines.find((l) => l.includes('fn matmul_sm(')) ?? '';
+        const src = await fakeSubgroupMatrixKernel(templateMajor, () => mx.matmul(a, w.T), 'matmul_sm', fails);
         assert(src !== '', 'the subgroup-matrix kernel was generated');
         // subgroup 1's second K step: A at row 0, column 16 (rows 40 apart); B^T's block of
         // columns 32..47 at its row 32 + 16 (SM_SB = 40)
@@ -295,19 +285,10 @@ export const matmulSuite = suite('matmul', (t) => {
         // whole 64x64 tiles of stored float16: 8-byte loads of both operands
         assert(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src) && /fn sm_bt4\([^{]*\{\s*return bh\d+\[/.test(src), 'vector loads');
         // a float16 result of another kernel (kept as float32 words): 16-byte loads of 4 values
-        const wide: string[] = [];
-        mx.setDebug({ logKernels: true, log: (m) => wide.push(m) });
-        try {
-          await assertRejects(() => mx.eval(mx.matmul(mx.fast.rmsNorm(a, null, 1e-5), w.T)), /\[gpu\] Compiling the WebGPU kernel for matmul\.sm failed/);
-        } finally {
-          mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
-        }
-        const wsrc = wide.find((l) => l.includes('fn matmul_sm(')) ?? '';
+        const wsrc = await fakeSubgroupMatrixKernel(templateMajor, () => mx.matmul(mx.fast.rmsNorm(a, null, 1e-5), w.T), 'matmul_sm', fails);
         assert(/fn sm_a4\([^{]*\{\s*return vec4<f16>\(bitcast<vec4<f32>>\(bq\d+\[/.test(wsrc), `vector loads of a kernel's float16 result: ${(/fn sm_a4\([^}]*\}/.exec(wsrc) ?? [''])[0]}`);
       }
     } finally {
-      ctx.subgroupMatrix = null;
-      features.shaderF16 = f16;
       await mx.gpu.setSubgroupMatrix(true);
     }
     // and the product itself still works on the tile kernels
