@@ -151,10 +151,11 @@ export const fastSuite = suite('fast', (t) => {
         ['causal', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal' }), sdpaComposite(f(q), f(k), f(v), sc, 'causal', null)],
         ['bool mask', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: bm, scale: 0.3 }), sdpaComposite(f(q), f(k), f(v), 0.3, bm, null)],
         ['additive mask + sinks', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: am, sinks }), sdpaComposite(f(q), f(k), f(v), sc, f(am), f(sinks))],
-        // scores spread over tens of units: later key tiles pass a row's first maximum by more
-        // than the subgroup-matrix kernel's slack, so it rescales its results
-        ['causal, scale 1', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal', scale: 1 }), sdpaComposite(f(q), f(k), f(v), 1, 'causal', null)],
       ];
+      // float16 scores spread over tens of units: later key tiles pass a row's first maximum
+      // by more than the subgroup-matrix kernel's slack, so it rescales its results (bfloat16
+      // rounds such logits too coarsely for a tolerance that still tests anything)
+      if (dt === mx.float16) runs.push(['causal, scale 1', () => mx.fast.scaledDotProductAttention(q, k, v, { mask: 'causal', scale: 1 }), sdpaComposite(f(q), f(k), f(v), 1, 'causal', null)]);
       for (const [what, run, ref] of runs) {
         const { out: y, kernels } = await withKernels(ctx.device, run);
         const lines = kernels.map((m) => m.split('\n')[0]);
