@@ -40,6 +40,35 @@ export function collapse(shape: readonly number[], strides: readonly number[]): 
   return [sh, st];
 }
 
+/**
+ * Strides and offset of view node n over its input's `strides` and `offset` (the CPU view
+ * kernels' rules), or null for a reshape that strides cannot express.
+ */
+export function viewStrides(n: MxArray, strides: readonly number[], offset: number): { strides: number[]; offset: number } | null {
+  const node = n._node!;
+  const x = viewInput(n);
+  switch (node.prim) {
+    case 'custom':
+      return { strides: [...strides], offset };
+    case 'transpose':
+      return { strides: (node.params as ParamsOf<'transpose'>).perm.map((d) => strides[d]), offset };
+    case 'slice': {
+      const p = node.params as ParamsOf<'slice'>;
+      return { strides: strides.map((s, d) => s * p.step[d]), offset: offset + p.start.reduce((acc, s, d) => acc + s * strides[d], 0) };
+    }
+    case 'broadcast': {
+      const lead = n.ndim - x.ndim;
+      return { strides: n.shape.map((d, i) => (i < lead || x.shape[i - lead] !== d ? 0 : strides[i - lead])), offset };
+    }
+    case 'reshape': {
+      const st = reshapeStrides(x.shape, strides, n.shape);
+      return st ? { strides: st, offset } : null;
+    }
+    default:
+      throw new Error(`internal: ${node.prim} is not a view`);
+  }
+}
+
 /** The input a view reads (a custom function's output is its last input). */
 export const viewInput = (n: MxArray): MxArray => {
   const node = n._node!;
@@ -93,38 +122,12 @@ export class ExprGen {
 
   /** Applies view node n on top of access a of its input (the CPU view kernels' rules). */
   foldView(n: MxArray, a: Access): Access {
-    const node = n._node!;
-    const x = viewInput(n);
     const base = { src: a.src, dtype: n.dtype, shape: [...n.shape] };
-    switch (node.prim) {
-      case 'custom':
-        return { ...base, strides: a.strides, offset: a.offset };
-      case 'transpose': {
-        const p = node.params as ParamsOf<'transpose'>;
-        return { ...base, strides: p.perm.map((d) => a.strides[d]), offset: a.offset };
-      }
-      case 'slice': {
-        const p = node.params as ParamsOf<'slice'>;
-        return {
-          ...base,
-          strides: a.strides.map((s, d) => s * p.step[d]),
-          offset: a.offset + p.start.reduce((acc, s, d) => acc + s * a.strides[d], 0),
-        };
-      }
-      case 'broadcast': {
-        const lead = n.ndim - x.ndim;
-        return { ...base, strides: n.shape.map((d, i) => (i < lead || x.shape[i - lead] !== d ? 0 : a.strides[i - lead])), offset: a.offset };
-      }
-      case 'reshape': {
-        const st = reshapeStrides(x.shape, a.strides, n.shape);
-        if (st) return { ...base, strides: st, offset: a.offset };
-        // not expressible by strides: read the input access at the same row-major index
-        const name = this.accessFn(a);
-        return { ...base, src: { kind: 'fn', name, constant: false }, strides: contiguousStrides(n.shape), offset: 0 };
-      }
-      default:
-        throw new Error(`internal: ${node.prim} is not a view`);
-    }
+    const v = viewStrides(n, a.strides, a.offset);
+    if (v) return { ...base, ...v };
+    // a reshape not expressible by strides: read the input access at the same row-major index
+    const name = this.accessFn(a);
+    return { ...base, src: { kind: 'fn', name, constant: false }, strides: contiguousStrides(n.shape), offset: 0 };
   }
 
   /** Element offset expression (i32) of multi-index `idx` (u32 expressions) in access a. */

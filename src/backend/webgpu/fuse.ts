@@ -1,8 +1,9 @@
 // Fusion plan of a segment: which nodes are inlined into their consumer's kernel, which
 // are materialized, and when each materialized value is last read.
 import type { MxArray } from '../../core/array.ts';
-import { contiguousStrides, reshapeStrides, sizeOf } from '../../core/shape.ts';
-import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type ParamsOf, type Prim } from '../../ir/primitive.ts';
+import { contiguousStrides, sizeOf } from '../../core/shape.ts';
+import { isBinary, isReduce, isScan, isUnary, VIEW_PRIMS, type Prim } from '../../ir/primitive.ts';
+import { viewStrides } from './codegen.ts';
 import type { ExternParams } from '../../ir/extern.ts';
 
 export interface Plan {
@@ -41,21 +42,9 @@ function strided(x: MxArray, inline: Set<MxArray>): boolean {
     chain.push(n);
     n = reads(n)[0];
   }
-  let st = contiguousStrides(n.shape);
-  for (const v of chain.reverse()) {
-    const node = v._node!, src = reads(v)[0];
-    if (node.prim === 'transpose') st = (node.params as ParamsOf<'transpose'>).perm.map((d) => st[d]);
-    else if (node.prim === 'slice') st = st.map((s, d) => s * (node.params as ParamsOf<'slice'>).step[d]);
-    else if (node.prim === 'broadcast') {
-      const lead = v.ndim - src.ndim;
-      st = v.shape.map((d, i) => (i < lead || src.shape[i - lead] !== d ? 0 : st[i - lead]));
-    } else if (node.prim === 'reshape') {
-      const r = reshapeStrides(src.shape, st, v.shape);
-      if (!r) return false;
-      st = r;
-    }
-  }
-  return true;
+  let v: { strides: number[]; offset: number } | null = { strides: contiguousStrides(n.shape), offset: 0 };
+  for (const c of chain.reverse()) v = v && viewStrides(c, v.strides, v.offset);
+  return v !== null;
 }
 
 /** Products (multiply-adds) from which a matmul copies an input its views can't stride through, as MLX does. */
