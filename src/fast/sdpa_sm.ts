@@ -5,7 +5,7 @@
 import type { GpuContext } from '../backend/webgpu/context.ts';
 import type { KernelBuilder } from '../backend/webgpu/kernel.ts';
 
-/** Keys per tile, and the padded row strides (elements) of the staged tiles. */
+/** Keys per tile. */
 const BK = 32;
 
 /** Workgroup bytes of fast_sdpa_sm.wgsl for head dims D, Dv. */
