@@ -10,7 +10,7 @@ import { shader } from '../backend/webgpu/wgsl.ts';
 import { cast } from '../backend/webgpu/layout.ts';
 import { halves, storedFloat } from '../backend/webgpu/kernels/matmul.ts';
 import type { SdpaAttrs } from './sdpa.ts';
-import { sdpaSmHooks, sdpaSmOk } from './sdpa_sm.ts';
+import { sdpaSmHooks, sdpaSmSubgroups } from './sdpa_sm.ts';
 import { wideResult } from './util.ts';
 
 const NEG = '-3.4028234e38';
@@ -110,13 +110,15 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
       k.emit(`fn sd_k16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(kr.at('sd_kvh(r)', 'j', 'p'))};\n}\nfn sd_v16(r: u32, j: u32, p: u32) -> ${ty} {\n  return ${ret(vr.at('sd_kvh(r)', 'j', 'p'))};\n}`);
       if (!f32) k.emit(`fn sd_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
       k.emit(`fn sd_scale() -> f32 {\n  return ${P.f32(a.scale)};\n}`);
-      if (qr.dt === 'float16' && sdpaSmOk(cx.ctx, D, Dv)) {
+      const nsg = qr.dt === 'float16' ? sdpaSmSubgroups(cx.ctx, D, Dv) : 0;
+      if (nsg) {
         // float16 on tensor cores / simdgroup matrices (shaders/fast_sdpa_sm.wgsl)
-        sdpaSmHooks(k, D, Dv, cx.ctx.subgroupMatrix!.templateMajor);
-        k.emit(`fn sd_qblocks() -> u32 {\n  return ${P.u32(qblocks)};\n}\nfn sd_bh() -> u32 {\n  return ${P.u32(B * Hq)};\n}`);
+        sdpaSmHooks(k, D, Dv, nsg, cx.ctx.subgroupMatrix!.templateMajor);
+        const blocks = Math.ceil(Lq / (16 * nsg));
+        k.emit(`fn sd_qblocks() -> u32 {\n  return ${P.u32(blocks)};\n}\nfn sd_bh() -> u32 {\n  return ${P.u32(B * Hq)};\n}`);
         store(k);
         k.label = k.label.replace('fast.sdpa', 'fast.sdpa.sm');
-        cx.push(k.build('fast_sdpa_sm', 'sdpa_sm', out.storage.gpu!.buffer, grid(B * Hq * qblocks, maxDim)));
+        cx.push(k.build('fast_sdpa_sm', 'sdpa_sm', out.storage.gpu!.buffer, grid(B * Hq * blocks, maxDim)));
         return [out];
       }
       k.emit(shader(f32 ? 'fast_sdpa_stage32' : 'fast_sdpa_stage16'));
