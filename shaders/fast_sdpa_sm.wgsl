@@ -1,8 +1,9 @@
 // mx.fast.scaled_dot_product_attention, prefill on subgroup matrices (tensor cores): float16
 // q, k, v with rows stored contiguously, head dims multiples of 32 up to 128. A workgroup of
-// SA_NSG subgroups (4, or 8 where workgroup memory allows) takes 16 query rows of one (batch,
-// head) per subgroup, and walks the keys in tiles of SA_BK staged in workgroup memory. Scores and probabilities go through per-subgroup
-// workgroup memory, where lane pairs own a row. The result matrices can't be rescaled row by
+// SA_NSG subgroups (4, or 8 at head size 128 where workgroup memory allows) takes 16 query
+// rows of one (batch, head) per subgroup, and walks the keys in tiles of SA_BK staged in
+// workgroup memory. Scores and probabilities go through per-subgroup workgroup memory, where
+// lane pairs own a row. The result matrices can't be rescaled row by
 // row in registers, so each row's reference maximum moves only when a score passes it by
 // SA_SLACK; o is then rescaled through workgroup memory (rare after the first tiles).
 // Hooks: the flash kernel's (sd_lq, sd_qblocks, sd_bh, sd_score, sd_sink, sd_l0, sd_kend,
@@ -16,8 +17,8 @@ enable subgroups;
 // offsets derive from subgroup_id, uniform in each subgroup (WGSL's analysis is per workgroup)
 diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
 
-// the Q block (64 rows at a time, SA_SK apart) at the start; then the K tile (SA_BK rows SA_SK apart)
-// and the V tile from SA_VOFF (rows SA_SV apart); rows padded by 16 bytes (bank conflicts)
+// the Q block (64 rows at a time, SA_SK apart) at the start; then the K tile (SA_BK rows
+// SA_SK apart) and the V tile from SA_VOFF (rows SA_SV apart); rows padded by 16 bytes (bank conflicts)
 var<workgroup> sa_kv: array<f16, SA_KV>;
 // per subgroup: its 16 rows of a tile's scores (f32, rows SA_SS apart), later of results;
 // then SA_MOVE, set when some row's reference maximum moved after the first tile (o must be
