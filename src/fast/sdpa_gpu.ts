@@ -95,6 +95,8 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
   const out = wideResult(cx, outs[0].dtype, outs[0].shape, 'sdpa');
   const rows = B * Hq * Lq;
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  // query blocks per (batch, head), and the (batch, head) count
+  const qblockHooks = (k: KernelBuilder, blocks: number) => k.emit(`fn sd_qblocks() -> u32 {\n  return ${k.p.u32(blocks)};\n}\nfn sd_bh() -> u32 {\n  return ${k.p.u32(B * Hq)};\n}`);
   const store = (k: KernelBuilder) => k.emit(`fn sd_store(r: u32, d: u32, o: f32) {\n  out[r * ${k.p.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
   if (Lq >= PREFILL_MIN_ROWS) {
     const { k, g } = cx.kernel('fast.sdpa');
@@ -115,7 +117,7 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
         // float16 on tensor cores / simdgroup matrices (shaders/fast_sdpa_sm.wgsl)
         sdpaSmHooks(k, D, Dv, nsg, cx.ctx.subgroupMatrix!.templateMajor);
         const blocks = Math.ceil(Lq / (16 * nsg));
-        k.emit(`fn sd_qblocks() -> u32 {\n  return ${P.u32(blocks)};\n}\nfn sd_bh() -> u32 {\n  return ${P.u32(B * Hq)};\n}`);
+        qblockHooks(k, blocks);
         store(k);
         k.label = k.label.replace('fast.sdpa', 'fast.sdpa.sm');
         cx.push(k.build('fast_sdpa_sm', 'sdpa_sm', out.storage.gpu!.buffer, grid(B * Hq * blocks, maxDim)));
@@ -125,7 +127,7 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
       k.label = k.label.replace('fast.sdpa', f32 ? 'fast.sdpa.flash32' : 'fast.sdpa.flash16');
     } else k.emit(shader('fast_sdpa_stage'));
     k.emit(`const SD_NC: u32 = ${Math.ceil(D / 32)}u;\nconst SD_NCV: u32 = ${Math.ceil(Dv / 32)}u;`);
-    k.emit(`fn sd_qblocks() -> u32 {\n  return ${k.p.u32(qblocks)};\n}\nfn sd_bh() -> u32 {\n  return ${k.p.u32(B * Hq)};\n}`);
+    qblockHooks(k, qblocks);
     store(k);
     cx.push(k.build('fast_sdpa', 'sdpa_flash', out.storage.gpu!.buffer, grid(B * Hq * qblocks, maxDim)));
     return [out];

@@ -4,6 +4,7 @@
 // load and store offset is a constant and Tint adds no bounds check around them.
 import type { GpuContext } from '../backend/webgpu/context.ts';
 import type { KernelBuilder } from '../backend/webgpu/kernel.ts';
+import { perSubgroup, smLoad, smStore, squareConfigs } from '../backend/webgpu/kernels/matmul_sm.ts';
 
 /** Keys per tile. */
 const BK = 32;
@@ -22,9 +23,7 @@ function sdpaSmBytes(D: number, Dv: number, nsg: number): number {
  * 8 made a 2048-token prefill 1.5% slower.
  */
 export function sdpaSmSubgroups(ctx: GpuContext, D: number, Dv: number): number {
-  const sm = ctx.subgroupMatrix;
-  if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || !ctx.features.shaderF16) return 0;
-  if (!sm.configs.some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16)) return 0;
+  if (!squareConfigs(ctx, 'f16').some((c) => c.M === 16 && c.K === 16)) return 0;
   // o stays in registers (head dims up to 128)
   if (![D, Dv].every((d) => d % 32 === 0 && d <= 128)) return 0;
   const fits = (nsg: number) => sdpaSmBytes(D, Dv, nsg) <= ctx.limits.maxComputeWorkgroupStorageSize;
@@ -39,13 +38,9 @@ export function sdpaSmHooks(k: KernelBuilder, D: number, Dv: number, nsg: number
   k.emit('alias SA_LEFT = subgroup_matrix_left<f16, 16, 16>;\nalias SA_RIGHT = subgroup_matrix_right<f16, 16, 16>;\nalias SA_RESULT = subgroup_matrix_result<f32, 16, 16>;');
   const consts = [['NSG', nsg], ['BK', BK], ['SK', sk], ['SV', sv], ['SS', ss], ['SP', sp], ['NQ', D / 16], ['NO', Dv / 16], ['VOFF', voff], ['KV', Math.max(64 * sk, voff + BK * sv)], ['D', D], ['DV', Dv]] as const;
   for (const [n, v] of consts) k.emit(`const SA_${n}: u32 = ${v}u;`);
-  const load = (ty: string, arr: string, col: boolean, off: number, stride: string) => templateMajor
-    ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, ${off}u, ${stride})`
-    : `subgroupMatrixLoad<${ty}>(&${arr}, ${off}u, ${col}, ${stride})`;
-  const store = (arr: string, off: number, v: string, stride: string) => templateMajor
-    ? `subgroupMatrixStore<row_major>(&${arr}, ${off}u, ${v}, ${stride});`
-    : `subgroupMatrixStore(&${arr}, ${off}u, ${v}, false, ${stride});`;
-  const sw = (body: (sg: number) => string[]) => ['  switch (sg) {', ...Array.from({ length: nsg }, (_, sg) => `    ${sg === nsg - 1 ? 'default' : `case ${sg}u`}: {\n${body(sg).map((l) => `      ${l}`).join('\n')}\n    }`), '  }'].join('\n');
+  const load = (ty: string, arr: string, col: boolean, off: number, stride: string) => smLoad(templateMajor, ty, arr, col, `${off}u`, stride);
+  const store = (arr: string, off: number, v: string, stride: string) => smStore(templateMajor, arr, `${off}u`, v, stride);
+  const sw = (body: (sg: number) => string[]) => perSubgroup(nsg, body);
   const kb = BK / 16;
   // the subgroup's 16 query rows (of the 64 staged at a time), D/16 matrices of 16 dims
   k.emit(`fn sa_load_q(sg: u32, qf: ptr<function, array<SA_LEFT, SA_NQ>>) {\n${sw((sg) => Array.from({ length: D / 16 }, (_, d) => `(*qf)[${d}] = ${load('SA_LEFT', 'sa_kv', false, 16 * (sg % 4) * sk + 16 * d, 'SA_SK')};`))}\n}`);

@@ -124,8 +124,8 @@ function storedFour(k: KernelBuilder, g: ExprGen, x: MxArray, last2: [number, nu
   const at = (b: string, i: string) => `${P.u32(acc.offset / 4)} + (${chain ? `${b} * ${P.u32(perBatch)} + ` : ''}${i}) / 4u`;
   if (half) {
     // for f16 tiles: float16 stored as such (8-byte vec4<f16> loads), or a kernel's float16
-    // result kept as float32 words (16-byte loads; 2.5-3.5x faster LLM prefill matmuls on an H100
-    // than the checked scalar loads these took before)
+    // result kept as float32 words (16-byte loads: a 2048-token Llama-3.2-1B prefill's matmuls
+    // ran 1.9-2.6x faster on an H100 than with the checked scalar loads they took before)
     if (dt === 'float32' && x.dtype.name === 'float16') {
       const V = k.inputVec4(src);
       return (b, i) => `vec4<f16>(bitcast<vec4<f32>>(${V}[${at(b, i)}]))`;

@@ -5,28 +5,51 @@ import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
 import type { KernelBuilder } from '../kernel.ts';
 
 /** A subgroup-matrix load of the matrix at `off` in workgroup array `arr`, in the device's spelling. */
-function smLoad(templateMajor: boolean, ty: string, arr: string, col: boolean, off: string, stride: string): string {
+export function smLoad(templateMajor: boolean, ty: string, arr: string, col: boolean, off: string, stride: string): string {
   return templateMajor
     ? `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(&${arr}, ${off}, ${stride})`
     : `subgroupMatrixLoad<${ty}>(&${arr}, ${off}, ${col}, ${stride})`;
 }
 
+/** A row-major store of matrix `v` at `off` in workgroup array `arr`, in the device's spelling. */
+export function smStore(templateMajor: boolean, arr: string, off: string, v: string, stride: string): string {
+  return templateMajor ? `subgroupMatrixStore<row_major>(&${arr}, ${off}, ${v}, ${stride});` : `subgroupMatrixStore(&${arr}, ${off}, ${v}, false, ${stride});`;
+}
+
+/**
+ * `switch (sg)` with one case per subgroup 0..n-1 (the last as default), each holding the
+ * lines `body(sg)`: generated kernels give every subgroup literal offsets this way.
+ */
+export function perSubgroup(n: number, body: (sg: number) => string[]): string {
+  const cases = Array.from({ length: n }, (_, sg) => `    ${sg === n - 1 ? 'default' : `case ${sg}u`}: {\n${body(sg).map((l) => `      ${l}`).join('\n')}\n    }`);
+  return ['  switch (sg) {', ...cases, '  }'].join('\n');
+}
+
+/**
+ * The device's square f32-result subgroup-matrix configurations for f16 or f32 inputs
+ * (largest first), where they can run: the feature on, subgroups of 32, and for f16
+ * `shader-f16`. Empty otherwise.
+ */
+export function squareConfigs(ctx: GpuContext, t: 'f16' | 'f32'): SubgroupMatrixConfig[] {
+  const sm = ctx.subgroupMatrix;
+  if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || (t === 'f16' && !ctx.features.shaderF16)) return [];
+  return sm.configs.filter((c) => c.componentType === t && c.resultComponentType === 'f32' && c.M === c.N).sort((x, y) => y.M * y.K - x.M * x.K);
+}
+
 /** Emits `fn name(off: u32, c: SM_RESULT)`: a row-major result-matrix store into workgroup array `arr`. */
 function emitSmStore(k: KernelBuilder, templateMajor: boolean, name: string, arr: string, stride: string): void {
-  const call = templateMajor ? `subgroupMatrixStore<row_major>(&${arr}, off, c, ${stride})` : `subgroupMatrixStore(&${arr}, off, c, false, ${stride})`;
-  k.emit(`fn ${name}(off: u32, c: SM_RESULT) {\n  ${call};\n}`);
+  k.emit(`fn ${name}(off: u32, c: SM_RESULT) {\n  ${smStore(templateMajor, arr, 'off', 'c', stride)}\n}`);
 }
 
 /**
  * Emits `sm_mma(sg, acc)`, one K step of subgroup sg's products, and `sm_finish`, which stages
  * its results out. Each of the 4 subgroups gets its own case with every load offset a
  * constant: Tint's robustness pass then sees the loads are in bounds and adds no check
- * (H100, f16 4096^3: 133 TFLOP/s with checked loads at computed offsets, 187 with robustness off).
+ * (H100, f16 4096^3: 133 TFLOP/s with checked loads at computed offsets, 178 this way).
  */
 function emitSmSteps(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, sa: number, sb: number): void {
   const { M, N, K } = p.config, R = p.r, steps = p.bk / K;
-  const cases: string[] = [];
-  for (let sg = 0; sg < 4; sg++) {
+  const step = (sg: number) => {
     const sm = (sg >> 1) * R * M, sn = (sg & 1) * R * N;
     const body: string[] = [];
     for (let s = 0; s < steps; s++) {
@@ -40,9 +63,9 @@ function emitSmSteps(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, sa: n
         for (let j = 0; j < R; j++) body.push(`(*acc)[${i * R + j}] = subgroupMatrixMultiplyAccumulate(a${s}${i}, b${s}${j}, (*acc)[${i * R + j}]);`);
       }
     }
-    cases.push(`    ${sg === 3 ? 'default' : `case ${sg}u`}: {\n${body.map((l) => `      ${l}`).join('\n')}\n    }`);
-  }
-  k.emit(`fn sm_mma(sg: u32, acc: ptr<function, array<SM_RESULT, ${R * R}>>) {\n  switch (sg) {\n${cases.join('\n')}\n  }\n}`);
+    return body;
+  };
+  k.emit(`fn sm_mma(sg: u32, acc: ptr<function, array<SM_RESULT, ${R * R}>>) {\n${perSubgroup(4, step)}\n}`);
   const outs: string[] = [];
   for (let i = 0; i < R; i++) {
     for (let j = 0; j < R; j++) outs.push(`  sm_stage(b, m + ${i * M}u, n + ${j * N}u, sg, lane, (*acc)[${i * R + j}], M, N);`);
@@ -69,13 +92,8 @@ export interface SubgroupMatrixPlan {
  * Big tiles from as many tiles as the 128x128 tile kernel would take (ctx.tuning.bigMinTiles).
  */
 export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: number, M: number, N: number): SubgroupMatrixPlan | null {
-  const sm = ctx.subgroupMatrix;
-  if (!sm || !ctx.tuning.subgroupMatrix || sm.subgroupSize !== 32 || a.name !== b.name) return null;
-  const t = a.name === 'float16' && ctx.features.shaderF16 ? 'f16' : a.name === 'float32' ? 'f32' : null;
-  if (!t) return null;
-  const config = sm.configs
-    .filter((c) => c.componentType === t && c.resultComponentType === 'f32' && c.M === c.N)
-    .sort((x, y) => y.M * y.K - x.M * x.K)[0];
+  const t = a.name !== b.name ? null : a.name === 'float16' ? 'f16' : a.name === 'float32' ? 'f32' : null;
+  const config = t ? squareConfigs(ctx, t)[0] : undefined;
   if (!config) return null;
   const big = 8 * config.M;
   const r = batch * Math.ceil(M / big) * Math.ceil(N / big) >= ctx.tuning.bigMinTiles ? 4 : 2;
@@ -83,7 +101,7 @@ export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: n
   const bytes = 2 * tile * (bk + tile / 8) * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
   // every thread loads whole groups of 4 values of each tile (tile * bk / 4 a multiple of 128)
   if ((tile * bk) % 512 !== 0 || bytes > ctx.limits.maxComputeWorkgroupStorageSize) return null;
-  return { config, r, tile, bk, templateMajor: sm.templateMajor };
+  return { config, r, tile, bk, templateMajor: ctx.subgroupMatrix!.templateMajor };
 }
 
 /**
