@@ -12,7 +12,8 @@
 // sm_store_c(off, c) (majorness and builtin spelling chosen for the device);
 // sm_a4(b, m, k, M, K), sm_b4(b, k, n, K, N),
 // sm_bt4(b, n, k, N, K) -> vec4<SM_T>; MM_BT; mm_store, mm_m, mm_n, mm_k, mm_batch,
-// mm_tiles_m, mm_tiles_n as in matmul.wgsl.
+// mm_tiles_m, mm_tiles_n as in matmul.wgsl; sm_fetch_b(b, n0, k0, li, N, K) and sm_put_b(li)
+// (B's share of a prefetched K step: matmul_sm_b.wgsl, or matmul_sm_bq.wgsl for packed weights).
 enable chromium_experimental_subgroup_matrix;
 enable subgroups;
 // offsets derive from subgroup_id, uniform in each subgroup (WGSL's analysis is per workgroup)
@@ -31,19 +32,14 @@ var<workgroup> sm_cs: array<f32, 4u * SM_M * SM_N>;
 // plain float16 (132 -> 105 TFLOP/s at 4096^3, same call)
 const SM_LOADS: u32 = SM_TILE * SM_BK / 512u;
 var<private> sm_ra: array<vec4<SM_T>, SM_LOADS>;
-var<private> sm_rb: array<vec4<SM_T>, SM_LOADS>;
 
 fn sm_fetch(b: u32, m0: u32, n0: u32, k0: u32, li: u32, M: u32, N: u32, K: u32) {
   let q = SM_BK / 4u;
   for (var j = 0u; j < SM_LOADS; j++) {
     let i = li + j * 128u;
     sm_ra[j] = sm_a4(b, m0 + i / q, k0 + (i % q) * 4u, M, K);
-    if (MM_BT) {
-      sm_rb[j] = sm_bt4(b, n0 + i / q, k0 + (i % q) * 4u, N, K);
-    } else {
-      sm_rb[j] = sm_b4(b, k0 + i / (SM_TILE / 4u), n0 + (i % (SM_TILE / 4u)) * 4u, K, N);
-    }
   }
+  sm_fetch_b(b, n0, k0, li, N, K);
 }
 
 fn sm_put(li: u32) {
@@ -56,16 +52,8 @@ fn sm_put(li: u32) {
     sm_as[ia + 1u] = pa.y;
     sm_as[ia + 2u] = pa.z;
     sm_as[ia + 3u] = pa.w;
-    var ib = (i / (SM_TILE / 4u)) * SM_SB + (i % (SM_TILE / 4u)) * 4u;
-    if (MM_BT) {
-      ib = (i / q) * SM_SB + (i % q) * 4u;
-    }
-    let pb = sm_rb[j];
-    sm_bs[ib] = pb.x;
-    sm_bs[ib + 1u] = pb.y;
-    sm_bs[ib + 2u] = pb.z;
-    sm_bs[ib + 3u] = pb.w;
   }
+  sm_put_b(li);
 }
 
 fn sm_stage(b: u32, m: u32, n: u32, sg: u32, lane: u32, c: SM_RESULT, M: u32, N: u32) {

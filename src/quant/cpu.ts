@@ -64,7 +64,16 @@ export interface QmmAttrs {
 export const qmmWeightInputs = (a: QmmAttrs): number => (a.q.mode === 'affine' ? 4 : 3);
 
 /**
- * quantizedMatmul / gatherQmm on x [Bx, M, K] and w [Bw, rows, words]: out [P, M, N] with
+ * Batches, rows and words of a quantizedMatmul's packed weight: [Bw, rows, words], or one
+ * matrix [rows, words] (a model's weight as stored, so a decode step has no view of it).
+ */
+export function packedDims(shape: readonly number[]): { batches: number; rows: number; words: number } {
+  const n = shape.length;
+  return { batches: n === 2 ? 1 : shape[0], rows: shape[n - 2], words: shape[n - 1] };
+}
+
+/**
+ * quantizedMatmul / gatherQmm on x [Bx, M, K] and w [Bw, rows, words] (or [rows, words]): out [P, M, N] with
  * batch p reading x[lhs[p]] and w[rhs[p]] (without indices: x[p] and w[Bw == 1 ? 0 : p]).
  */
 export function qmmCpu(ins: HostArray[], a: QmmAttrs, outShape: readonly number[]): Float64Array {
@@ -72,9 +81,9 @@ export function qmmCpu(ins: HostArray[], a: QmmAttrs, outShape: readonly number[
   const nw = qmmWeightInputs(a);
   const biases = a.q.mode === 'affine' ? ins[3] : null;
   const [P, M, N] = outShape;
-  const K = last(x.shape), Bw = wq.shape[0], rows = wq.shape[1];
-  const cols = (wq.shape[2] * 32) / a.q.bits;
-  const wWords = rows * wq.shape[2], sPer = rows * (cols / a.q.groupSize);
+  const K = last(x.shape), { batches: Bw, rows, words } = packedDims(wq.shape);
+  const cols = (words * 32) / a.q.bits;
+  const wWords = rows * words, sPer = rows * (cols / a.q.groupSize);
   const dense = new Map<number, Float64Array>();
   const matrix = (wb: number): Float64Array => {
     let m = dense.get(wb);

@@ -12,7 +12,7 @@ import { emitX8, halfFour, tileHooks } from '../backend/webgpu/kernels/matmul.ts
 import { subgroupMatrixHooks, subgroupMatrixPlan } from '../backend/webgpu/kernels/matmul_sm.ts';
 import { narrow, wideBits, wideOf } from '../backend/webgpu/layout.ts';
 import { shader } from '../backend/webgpu/wgsl.ts';
-import { qmmWeightInputs, type QmmAttrs } from './cpu.ts';
+import { packedDims, qmmWeightInputs, type QmmAttrs } from './cpu.ts';
 import type { QuantParams } from './layout.ts';
 
 const last = (s: Shape): number => s[s.length - 1];
@@ -102,7 +102,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
   const nw = qmmWeightInputs(a);
   const biases = a.q.mode === 'affine' ? ins[3] : null;
   const [P, M, N] = out.shape;
-  const K = last(x.shape), Bw = wq.shape[0], rows = wq.shape[1], W = wq.shape[2];
+  const K = last(x.shape), { batches: Bw, rows, words: W } = packedDims(wq.shape);
   const G = (W * 32) / a.q.bits / a.q.groupSize;
   const gemv = a.transpose && M <= 8;
   const { k, g } = cx.kernel(gemv ? 'quantizedMatmul.gemv' : 'quantizedMatmul.tiled');
@@ -134,6 +134,17 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
   } else k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pM} + m) * ${pN} + n] = ${wideBits(T, narrow(T, 'v'))};\n}`);
   k.emit(fn('qm_batch', '', 'u32', `  return ${p.u32(P)};`));
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  // 4 and 8 bits over stored, aligned rows: a pack of 32 codes in 16 or 32 bytes (qm_pack4);
+  // sbHook: the pack's scale and bias (qm_sb)
+  const packHooks = (): boolean => {
+    const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather && K % 32 === 0 ? g.accessOf(wq) : null;
+    const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
+    if (!acc || !src?.gpu || src.dtype !== uint32 || acc.offset % 4 !== 0 || W % 4 !== 0 || !isContiguous(wq.shape, acc.strides)) return false;
+    const V = k.inputVec4(src);
+    k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
+    return true;
+  };
+  const sbHook = () => k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
   if (gemv) {
     const blocks = Math.ceil(N / 4);
     // constants: the kernels' loops over rows and bits then unroll
@@ -142,14 +153,10 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     k.emit(fn('qm_cols', '', 'u32', `  return ${pN};`));
     k.emit(fn('qm_packs', '', 'u32', `  return ${K / 32}u;`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
-    k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
-    // 4 and 8 bits over stored, aligned rows: 16-byte loads, 32 threads per row
-    const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather ? g.accessOf(wq) : null;
-    const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
-    if (acc && src?.gpu && src.dtype === uint32 && acc.offset % 4 === 0 && W % 4 === 0 && isContiguous(wq.shape, acc.strides)) {
-      const V = k.inputVec4(src);
+    sbHook();
+    // 16-byte loads, 32 threads per row
+    if (packHooks()) {
       emitX8(k, g, x, 'qm_x8', M, K);
-      k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${p.u32(acc.offset / 4)} + (${wb} * ${pR} + n) * ${p.u32(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
       if (M === 1 && biases) {
         // one row of x: 4 weight rows per workgroup share each x load
         const packs = K / 32, T = packs >= 128 ? 128 : packs >= 64 ? 64 : 32;
@@ -204,7 +211,13 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     if (sm) {
       // float16 x stored as such, in whole tiles: 8-byte loads of 4 values
       const fx = !a.gather && sm.config.componentType === 'f16' && M % sm.tile === 0 && K % sm.bk === 0 ? halfFour(k, g, x, [K, 1], M * K) : null;
-      subgroupMatrixHooks(k, sm, a.transpose, fx ? { a: fx('b', `m * ${pK} + k`) } : {}, true);
+      // transposed 4- and 8-bit weights in K steps of one pack: each row's pack loads whole
+      const packed = a.transpose && sm.bk === 32 && (sm.tile === 64 || sm.tile === 128) && packHooks();
+      if (packed) {
+        sbHook();
+        k.emit(`const QB_BITS: u32 = ${a.q.bits}u;`);
+      }
+      subgroupMatrixHooks(k, sm, a.transpose, fx ? { a: fx('b', `m * ${pK} + k`) } : {}, true, packed);
       cx.push(k.build('matmul_sm', 'matmul_sm', st.gpu!.buffer, grid(P * tm * tn, maxDim)));
       return real(st, epi ? epi.root.shape : out.shape);
     }

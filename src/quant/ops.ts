@@ -10,7 +10,7 @@ import { astype, broadcastTo } from '../ops/elementwise.ts';
 import { reshape } from '../ops/shape.ts';
 import { arange, full } from '../ops/creation.ts';
 import { at } from '../ops/indexing.ts';
-import { dequantizeCpu, qmmCpu, qmmWeightInputs, quantizeCpu, type QmmAttrs } from './cpu.ts';
+import { dequantizeCpu, packedDims, qmmCpu, qmmWeightInputs, quantizeCpu, type QmmAttrs } from './cpu.ts';
 import { dequantizeGpu, qmmGpu, quantizeGpu } from './gpu.ts';
 import { checkPacked, quantParams, type QuantMode, type QuantParams } from './layout.ts';
 
@@ -53,8 +53,11 @@ const DEQUANTIZE: ExternOp<DequantAttrs> = {
   gpu: (cx, ins, outs, a) => [dequantizeGpu(cx, ins, outs[0], a.q)],
 };
 
-/** Output columns of the packed weight [B, rows, words]. */
-const outCols = (w: { shape: readonly number[] }, a: QmmAttrs): number => (a.transpose ? w.shape[1] : (w.shape[2] * 32) / a.q.bits);
+/** Output columns of the packed weight [B, rows, words] or [rows, words]. */
+const outCols = (w: { shape: readonly number[] }, a: QmmAttrs): number => {
+  const { rows, words } = packedDims(w.shape);
+  return a.transpose ? rows : (words * 32) / a.q.bits;
+};
 
 const QMM: ExternOp<QmmAttrs> = {
   name: 'quantizedMatmul',
@@ -139,10 +142,12 @@ function prepare(op: string, x: MxArray, wq: MxArray, scales: MxArray, biases: M
   return { T, q, N, inner, weights, wBatch: wq.shape.slice(0, -2) };
 }
 
-/** The weights as [B, rows, last] (B = 1 when they have no batch, else broadcast to batch). */
+/** The weights as [B, rows, last] (B = 1 when they have no batch, else broadcast to batch); one matrix as it is. */
 function flatWeights(ws: MxArray[], batch: number[], dev: StreamOpt): MxArray[] {
   return ws.map((w) => {
     const tail = w.shape.slice(-2);
+    // one matrix goes in as it is: no view node per call (a decode step makes hundreds)
+    if (w.ndim === 2) return w;
     if (prod(w.shape.slice(0, -2)) === 1) return reshape(w, [1, ...tail], dev);
     return reshape(broadcastTo(w, [...batch, ...tail], dev), [prod(batch), ...tail], dev);
   });

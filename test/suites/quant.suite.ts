@@ -6,7 +6,7 @@ import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertShape, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
 import { cases } from '../fixtures/quant.gen.ts';
-import { mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
+import { fakeSubgroupMatrixKernel, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import * as nn from '../../src/nn/index.ts';
 
 const key = (i: number) => mx.random.key(i);
@@ -218,8 +218,11 @@ export const quantSuite = suite('quant', (t) => {
   test('tiled quantizedMatmul of float16 x on subgroup-matrix units where the device has them', async (ctx) => {
     const has = ctx.device === 'gpu' && (await mx.gpu.setSubgroupMatrix(true)) && String((await mx.gpu.info()).subgroup_matrix).includes('f16xf32');
     // (the last: whole 64x64 tiles of a stored x, read 8 bytes at a time)
-    for (const [bits, tr, mode, xs] of [[4, true, 'affine', [2, 70, 256]], [8, false, 'affine', [2, 70, 256]], [4, true, 'mxfp4', [2, 70, 256]], [4, true, 'affine', [128, 256]]] as [number, boolean, 'affine' | 'mxfp4', number[]][]) {
-      const w = normal(tr ? [136, 256] : [256, 96], 21, 'float16');
+    const cases: [number, boolean, 'affine' | 'mxfp4', number[], number][] = [[4, true, 'affine', [2, 70, 256], 136], [8, false, 'affine', [2, 70, 256], 136], [8, true, 'affine', [2, 70, 256], 136], [4, true, 'mxfp4', [2, 70, 256], 136], [4, true, 'affine', [128, 256], 136]];
+    // enough 128x128 tiles for the big ones (one pack per row per thread), on devices with the units
+    if (has) cases.push([4, true, 'affine', [2048, 64], 2056], [8, true, 'affine', [2048, 64], 2056]);
+    for (const [bits, tr, mode, xs, rows] of cases) {
+      const w = normal(tr ? [rows, xs[xs.length - 1]] : [256, 96], 21, 'float16');
       const [wq, s, b] = quantized(w, 32, bits, mode);
       const x = normal(xs, 22, 'float16');
       await mx.eval(wq, s, x);
@@ -228,9 +231,34 @@ export const quantSuite = suite('quant', (t) => {
         const src = lines.find((l) => l.includes(has ? 'fn matmul_sm(' : 'fn matmul_main(')) ?? '';
         assert(src !== '', `${bits} bits ${mode}: ${has ? 'subgroup-matrix' : 'tile'} kernel`);
         if (has) assertEqual(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src), xs.length === 2, `${bits} bits ${mode} x ${xs}: 8-byte x loads`);
+        // transposed weights load a whole pack of 32 codes per row and K step
+        if (has) assertEqual(src.includes('smq_sb = qm_sb(b, n, p);'), tr, `${bits} bits ${mode} transpose ${tr}: packed B staging`);
       }
       const ref = reference(x, wq, s, b, tr, 32, bits, mode);
       assertClose(await nums(y.astype(mx.float32)), await nums(ref), { rtol: 2e-2, atol: 5e-2, msg: `${bits} bits ${mode}` });
+    }
+  });
+
+  // the packed-weight staging of the subgroup-matrix kernel as generated for a device with f16
+  // units (this one has none, so compiling it fails and the source is what is checked)
+  test('subgroup-matrix quantizedMatmul source: one pack of 32 codes per row and K step', async (ctx) => {
+    if (ctx.device !== 'gpu') return;
+    const cur = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
+    if (cur.subgroupMatrix) return; // the test above runs the kernel itself there
+    const w = normal([136, 256], 23, 'float16');
+    const x = normal([70, 256], 24, 'float16'), x2 = normal([70, 136], 25, 'float16');
+    const fails = /\[gpu\] Compiling the WebGPU kernel for quantizedMatmul\.sm failed/;
+    for (const bits of [4, 8]) {
+      const [wq, s, b] = quantized(w, 64, bits);
+      await mx.eval(wq, s, b, x, x2);
+      const src = await fakeSubgroupMatrixKernel(true, () => mx.quantizedMatmul(x, wq, s, b, true, 64, bits), 'matmul_sm', fails);
+      for (const want of [`const QB_BITS: u32 = ${bits}u;`, bits === 4 ? 'let w = qm_pack4(b, n, p, 0u);' : 'smq_w0 = qm_pack4(b, n, p, h);', 'smq_sb = qm_sb(b, n, p);', 'fn sm_put_b(li: u32)', 'const SM_PREFETCH: bool = true;', 'const SM_TILE: u32 = 64u;']) {
+        assert(src.includes(want), `${bits} bits: ${want}`);
+      }
+      assert(!src.includes('var<private> sm_rb'), `${bits} bits: no 4-value B staging`);
+      // not transposed: B's rows run along N, so the 4-value staging stays
+      const src2 = await fakeSubgroupMatrixKernel(true, () => mx.quantizedMatmul(x2, wq, s, b, false, 64, bits), 'matmul_sm', fails);
+      assert(src2.includes('var<private> sm_rb') && !src2.includes('smq_w0'), `${bits} bits, no transpose: 4-value B staging`);
     }
   });
 

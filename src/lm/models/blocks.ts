@@ -178,7 +178,9 @@ function stepInputs(offset: number, window: number): { pos: MxArray; mask: (K: n
       if (!m) {
         // keys 0..offset are written; a sliding window keeps the last `window` of them
         const lo = window ? Math.max(0, offset + 1 - window) : 0;
-        m = mx.reshape(mx.array(Array.from({ length: K }, (_, j) => j >= lo && j <= offset), mx.bool), [1, 1, 1, K]);
+        const keep: boolean[] = new Array(K);
+        for (let j = 0; j < K; j++) keep[j] = j >= lo && j <= offset;
+        m = mx.reshape(mx.array(keep, mx.bool), [1, 1, 1, K]);
         memo.masks.set(key, m);
       }
       return m;

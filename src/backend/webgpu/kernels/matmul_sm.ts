@@ -3,6 +3,7 @@
 import type { Dtype } from '../../../core/dtype.ts';
 import type { GpuContext, SubgroupMatrixConfig } from '../context.ts';
 import type { KernelBuilder } from '../kernel.ts';
+import { shader } from '../wgsl.ts';
 
 /** A subgroup-matrix load of the matrix at `off` in workgroup array `arr`, in the device's spelling. */
 export function smLoad(templateMajor: boolean, ty: string, arr: string, col: boolean, off: string, stride: string): string {
@@ -109,8 +110,10 @@ export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: n
  * 4-value loads are `four` (expressions over b, m/n, k, M/N, K) where given, else the tile
  * kernels' mm_a4 / mm_b4 / mm_bt4 converted. `prefetch`: the next K step's loads go to
  * registers during the multiplies (worth it where loads do work, as dequantizing ones).
+ * `packedB`: a prefetched B comes a pack of 32 codes per row (shaders/matmul_sm_bq.wgsl,
+ * whose hooks the caller emits).
  */
-export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, four: { a?: string; b?: string; bt?: string }, prefetch = false): void {
+export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt: boolean, four: { a?: string; b?: string; bt?: string }, prefetch = false, packedB = false): void {
   const { M, N, K, componentType: t } = p.config;
   if (t === 'f16') k.enableF16();
   k.emit(`alias SM_T = ${t};`);
@@ -122,6 +125,7 @@ export function subgroupMatrixHooks(k: KernelBuilder, p: SubgroupMatrixPlan, bt:
   const consts = [['M', M], ['N', N], ['K', K], ['R', p.r], ['TILE', p.tile], ['BK', p.bk], ['SA', sa], ['SB', sb], ['BS_LEN', (bt ? p.tile : p.bk) * sb]] as const;
   for (const [name, v] of consts) k.emit(`const SM_${name}: u32 = ${v}u;`);
   k.emit(`const SM_PREFETCH: bool = ${prefetch};`);
+  k.emit(shader(packedB ? 'matmul_sm_bq' : 'matmul_sm_b'));
   emitSmSteps(k, p, bt, sa, sb);
   emitSmStore(k, p.templateMajor, 'sm_store_c', 'sm_cs', 'SM_N');
   k.emit(`fn sm_a4(b: u32, m: u32, k: u32, M: u32, K: u32) -> vec4<SM_T> {\n  return ${four.a ?? 'vec4<SM_T>(mm_a4(b, m, k, M, K))'};\n}`);
