@@ -38,6 +38,12 @@ export interface ExternOp<A = unknown> {
    * has the output's rank, so a slice of rows can be taken from input 0 first.
    */
   rowwise?(attrs: A): boolean;
+  /**
+   * Whether input 0 [.., M, K] is read many times, as a product's left operand (outputs
+   * [.., M, N]): a large product then takes a contiguous copy of an input 0 that its views
+   * reach only through index arithmetic, as matmul does.
+   */
+  readonly productOfInput0?: boolean;
   /** The shape rule: outputs from inputs and attributes. Throws on bad input. */
   outputs(ins: Spec[], attrs: A): Spec[];
   /** The reference kernel: one Float64Array per output, rounded to its dtype on store. */

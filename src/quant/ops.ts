@@ -68,6 +68,7 @@ const QMM: ExternOp<QmmAttrs> = {
   },
   cpu: (ins, a, outs) => [qmmCpu(ins, a, outs[0].shape)],
   rowwise: (a) => !a.gather,
+  productOfInput0: true,
   epilogue: true,
   gpu: (cx, ins, outs, a, e) => [qmmGpu(cx, ins, outs[0], a, e)],
   vjp(ins, _outs, g, _index, a) {

@@ -262,6 +262,22 @@ export const quantSuite = suite('quant', (t) => {
     }
   });
 
+  test('quantizedMatmul of heads merged back into rows (transpose + reshape): large products copy x first', async (ctx) => {
+    const w = normal([256, 128], 51);
+    const [wq, s, b] = quantized(w, 64, 4);
+    for (const [L, big] of [[64, true], [4, false]] as [number, boolean][]) {
+      const h = normal([2, 4, L, 32], 52 + L);
+      await mx.eval(wq, s, b, h);
+      const merged = (x: MxArray, o?: { stream: mx.Device }) => mx.reshape(mx.transpose(x, [0, 2, 1, 3], o), [2, L, 128], o);
+      const { out: y, kernels } = await withKernels(ctx.device, () => mx.quantizedMatmul(merged(h), wq, s, b, true, 64, 4));
+      if (ctx.device === 'gpu') {
+        const n = kernels.filter((l) => l.includes('@compute')).length;
+        assertEqual(n, big ? 2 : 1, `kernels for L=${L}: ${kernels.map((l) => l.split('\n')[0]).join(' | ')}`);
+      }
+      assertClose(await nums(y), await nums(reference(merged(h, CPU), wq, s, b, true, 64, 4)), { rtol: 1e-4, atol: 1e-4, msg: `L=${L}` });
+    }
+  });
+
   test('mxfp4 quantizedMatmul (GEMV and tiled) and 1-D x', async () => {
     const w = normal([24, 64], 31);
     const [wq, s] = quantized(w, 32, 4, 'mxfp4');
