@@ -121,7 +121,7 @@ export const lmSuite = suite('lm', (t) => {
     assertEqual(partial.length > 1 ? d2.lastSegment : '', '');
   }, CPU_ONLY);
 
-  test('fuseProjections: one qkv (and quantized gate/up) layer, same logits', async (ctx) => {
+  test('fuseProjections: one qkv and one gate/up layer, same logits', async (ctx) => {
     const r = await ref(ctx, 'llama');
     const ids = mx.array([r.input_ids], mx.int32);
     for (const quant of [false, true]) {
@@ -130,9 +130,10 @@ export const lmSuite = suite('lm', (t) => {
       const before = model.forward(ids);
       await mx.eval(before);
       const layers = model.model.layers.length;
-      assertEqual(await lm.fuseProjections(model), quant ? 2 * layers : layers);
+      assertEqual(await lm.fuseProjections(model), 2 * layers);
       const attn = model.model.layers[0].self_attn;
       assert(attn.qkv_proj !== undefined && attn.q_proj === undefined, 'q/k/v fused');
+      assert(model.model.layers[0].mlp.gate_up_proj !== undefined && model.model.layers[0].mlp.gate_proj === undefined, 'gate/up fused');
       assertClose(await model.forward(ids).tolist(), await before.tolist(), { rtol: 1e-4, atol: 1e-4, msg: quant ? '4-bit' : 'float' });
       // decode steps through the fused layer (one rope over q and k): transformers' greedy ids
       if (!quant) {

@@ -1,7 +1,9 @@
 // Inference-time fusion of projections that read the same input: q/k/v into one qkv_proj,
-// and (for quantized weights) gate/up into one gate_up_proj. Rows of a weight are
-// independent, so plain and MLX-quantized weights concatenate along the output axis; a
-// decode step then runs one matrix-vector kernel where it ran three.
+// and gate/up into one gate_up_proj. Rows of a weight are independent, so plain and
+// MLX-quantized weights concatenate along the output axis; a decode step then runs one
+// matrix-vector kernel where it ran three, and a prefill one large product where it ran two
+// (H100, float16 2048-token prefill: Llama-3.2-1B 36.2k -> 39.4-39.6k tok/s, Qwen2.5-0.5B
+// 46.2k -> 55.8k).
 import * as mx from '../../index.ts';
 import * as nn from '../../nn/index.ts';
 import { Attention, MLP } from './blocks.ts';
@@ -36,7 +38,7 @@ function concatLayers(ls: (Lin | undefined)[]): Lin | null {
 }
 
 /**
- * Fuses each attention's q/k/v projections (and, for quantized MLPs, gate/up) into one layer,
+ * Fuses each attention's q/k/v projections (and each gated MLP's gate/up) into one layer,
  * for generation only: weight names change, so save or fine-tune (LoRA) the unfused model.
  * Returns the number of layers fused. The fused weights are evaluated here.
  * @example
@@ -56,7 +58,7 @@ export async function fuseProjections(model: nn.Module): Promise<number> {
       delete m.v_proj;
       made.push(...(mx.treeFlatten(f.parameters()) as [string, mx.MxArray][]).map(([, a]) => a));
       count++;
-    } else if (m instanceof MLP && m.gate_proj instanceof nn.QuantizedLinear && m.up_proj) {
+    } else if (m instanceof MLP && m.gate_proj && m.up_proj) {
       const f = concatLayers([m.gate_proj, m.up_proj]);
       if (!f) continue;
       m.gate_up_proj = f as nn.Linear;
