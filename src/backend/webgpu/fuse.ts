@@ -100,9 +100,9 @@ export function planSegment(all: MxArray[], needed: Set<MxArray>, budget: number
       // arithmetic: the tile kernels then load it 16 bytes at a time (H100, the attention output
       // projection of a 2048-token Llama-3.2-1B prefill: 0.68 -> about 0.2 ms per layer)
       const product = prim === 'matmul' || (prim === 'extern' && !!(n._node!.params as ExternParams).op.productOfInput0);
-      if (product && sizeOf(n.shape) * n._node!.inputs[0].shape[n._node!.inputs[0].ndim - 1] >= COPY_MIN_MACS) {
-        // (an extern's other inputs are weights, read as stored)
-        for (const x of prim === 'matmul' ? ins : ins.filter((y) => y === n._node!.inputs[0])) if (inline.has(x) && !strided(x, inline)) inline.delete(x);
+      if (product && sizeOf(n.shape) * ins[0].shape[ins[0].ndim - 1] >= COPY_MIN_MACS) {
+        // (an extern product's other inputs are weights, read as stored)
+        for (const x of prim === 'matmul' ? ins : [ins[0]]) if (inline.has(x) && !strided(x, inline)) inline.delete(x);
       }
     }
     const setOf = (x: MxArray) => (inline.has(x) ? leaves.get(x)! : new Set([x]));
