@@ -1,23 +1,52 @@
 // Batched f32 matmul for large products: 128x128 output tiles staged through workgroup
-// memory in K steps of 8; each of the 16x16 threads accumulates an 8x8 block in sixteen
-// vec4s (64 FMAs per 4 shared-memory vec4 loads): rows 4 lid.y..+3 and 64 + 4 lid.y..+3,
-// columns 4 lid.x..+3 and 64 + 4 lid.x..+3, so neighbouring threads read neighbouring vec4s.
+// memory in K steps of 16; each of the 16x8 threads accumulates a 16x8 block in 32 vec4s
+// (128 FMAs per 6 shared-memory vec4 loads): rows 32 i + 4 lid.y + e (i, e < 4), columns
+// 4 lid.x..+3 and 64 + 4 lid.x..+3, so neighbouring threads read neighbouring vec4s.
+// (On an H100 this shape, 128 threads and K steps of 16, ran 4096^3 at 0.62 of the FP32 peak
+// where 256 threads with 8x8 blocks ran at 0.57: bench/results/matmul-f32-lab-*-s11.txt.)
 // The next K step's values are loaded into registers while the current one is multiplied.
-// Each thread loads 4 consecutive values per step from A (along K) and from B (along N, or
-// along K when MM_BT): mm_a4, mm_b4 and mm_bt4 are one 16-byte load where the inputs are
+// Each thread loads 4 x 4 consecutive values per step from A (along K) and from B (along N,
+// or along K when MM_BT): mm_a4, mm_b4 and mm_bt4 are one 16-byte load where the inputs are
 // stored f32 and every tile lies inside the matrices, else 4 checked loads (edges read zeros,
 // so any M, N, K works). Same hooks as matmul.wgsl (with MA = f32), plus those three and
 // mm_store8(b, m, n, lo, hi, M, N): columns n..n+3 and n+64..n+67 of row m (mm_store8.wgsl
 // where tiles cross the edges, two 16-byte stores where none does).
 
 const MMB_T = 128u;
-const MMB_K = 8u;
+const MMB_K = 16u;
 
-// A as [k][m / 4], B as [k][n / 4]
-var<workgroup> mmb_as: array<vec4<f32>, 256>;
-var<workgroup> mmb_bs: array<vec4<f32>, 256>;
+// A as [k][m / 4], B as [k][n / 4] (16 KB together)
+var<workgroup> mmb_as: array<vec4<f32>, 512>;
+var<workgroup> mmb_bs: array<vec4<f32>, 512>;
 
-@compute @workgroup_size(16, 16)
+// this thread's 4 loads of a K step, by row (of A, or of B^T with MM_BT) or by k (B)
+fn mmb_load_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(mm_a4(b, m, k, M, K), mm_a4(b, m + 32u, k, M, K), mm_a4(b, m + 64u, k, M, K), mm_a4(b, m + 96u, k, M, K));
+}
+
+fn mmb_load_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> mat4x4<f32> {
+  if (MM_BT) {
+    // rows n (of B^T, along K) as with A
+    return mat4x4<f32>(mm_bt4(b, n, k, N, K), mm_bt4(b, n + 32u, k, N, K), mm_bt4(b, n + 64u, k, N, K), mm_bt4(b, n + 96u, k, N, K));
+  }
+  return mat4x4<f32>(mm_b4(b, k, n, K, N), mm_b4(b, k + 4u, n, K, N), mm_b4(b, k + 8u, n, K, N), mm_b4(b, k + 12u, n, K, N));
+}
+
+// 4 values along K of rows r + 32 j (of A, and of B^T with MM_BT), stored transposed:
+// [k][r / 4] component r % 4
+fn mmb_put(r: u32, k: u32, va: mat4x4<f32>, vb: mat4x4<f32>) {
+  for (var j = 0u; j < 4u; j++) {
+    for (var e = 0u; e < 4u; e++) {
+      let i = (k + e) * 32u + r / 4u + 8u * j;
+      mmb_as[i][r % 4u] = va[j][e];
+      if (MM_BT) {
+        mmb_bs[i][r % 4u] = vb[j][e];
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 8)
 fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,
               @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let tile = mm_tile(wid.y * nwg.x + wid.x, MMB_T);
@@ -30,12 +59,14 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   let M = mm_m();
   let N = mm_n();
   let K = mm_k();
-  // this thread's share of each tile load: 4 values of A (row li / 2, columns 4 (li % 2) ..)
-  // and 4 of B (row li / 32, columns 4 (li % 32) ..)
-  let ak = (li % 2u) * 4u;
-  let am = li / 2u;
+  // this thread's share of each tile load: rows li / 4 + 32 j of A (and of B^T) at
+  // k = 4 (li % 4)..+3; or rows k = li / 32 + 4 j of B at columns 4 (li % 32)..+3
+  let lr = li / 4u;
+  let lk = (li % 4u) * 4u;
   let bk = li / 32u;
   let bn = (li % 32u) * 4u;
+  let bn0 = select(n0 + bn, n0 + lr, MM_BT);
+  let bk0 = select(bk, lk, MM_BT);
   var c0l = vec4<f32>(0.0);
   var c0h = vec4<f32>(0.0);
   var c1l = vec4<f32>(0.0);
@@ -52,61 +83,79 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   var c6h = vec4<f32>(0.0);
   var c7l = vec4<f32>(0.0);
   var c7h = vec4<f32>(0.0);
+  var c8l = vec4<f32>(0.0);
+  var c8h = vec4<f32>(0.0);
+  var c9l = vec4<f32>(0.0);
+  var c9h = vec4<f32>(0.0);
+  var c10l = vec4<f32>(0.0);
+  var c10h = vec4<f32>(0.0);
+  var c11l = vec4<f32>(0.0);
+  var c11h = vec4<f32>(0.0);
+  var c12l = vec4<f32>(0.0);
+  var c12h = vec4<f32>(0.0);
+  var c13l = vec4<f32>(0.0);
+  var c13h = vec4<f32>(0.0);
+  var c14l = vec4<f32>(0.0);
+  var c14h = vec4<f32>(0.0);
+  var c15l = vec4<f32>(0.0);
+  var c15h = vec4<f32>(0.0);
   let ktiles = (K + MMB_K - 1u) / MMB_K;
   // the first step's values
-  var pa = mm_a4(b, m0 + am, ak, M, K);
-  // K-contiguous B (MM_BT): 4 consecutive k (from 4 (li % 2)) of column li / 2 instead
-  let tn = li / 2u;
-  let tk = (li % 2u) * 4u;
-  var pb: vec4<f32>;
-  if (MM_BT) {
-    pb = mm_bt4(b, n0 + tn, tk, N, K);
-  } else {
-    pb = mm_b4(b, bk, n0 + bn, K, N);
-  }
+  var pa = mmb_load_a(b, m0 + lr, lk, M, K);
+  var pb = mmb_load_b(b, bk0, bn0, K, N);
   for (var kt = 0u; kt < ktiles; kt++) {
-    for (var j = 0u; j < 4u; j++) {
-      mmb_as[(ak + j) * 32u + am / 4u][am % 4u] = pa[j];
-    }
-    if (MM_BT) {
+    mmb_put(lr, lk, pa, pb);
+    if (!MM_BT) {
       for (var j = 0u; j < 4u; j++) {
-        mmb_bs[(tk + j) * 32u + tn / 4u][tn % 4u] = pb[j];
+        mmb_bs[(bk + 4u * j) * 32u + bn / 4u] = pb[j];
       }
-    } else {
-      mmb_bs[bk * 32u + bn / 4u] = pb;
     }
     workgroupBarrier();
     // the next step's loads are in flight while this one is multiplied
     if (kt + 1u < ktiles) {
       let k1 = (kt + 1u) * MMB_K;
-      pa = mm_a4(b, m0 + am, k1 + ak, M, K);
-      if (MM_BT) {
-        pb = mm_bt4(b, n0 + tn, k1 + tk, N, K);
-      } else {
-        pb = mm_b4(b, k1 + bk, n0 + bn, K, N);
-      }
+      pa = mmb_load_a(b, m0 + lr, k1 + lk, M, K);
+      pb = mmb_load_b(b, k1 + bk0, bn0, K, N);
     }
     for (var kk = 0u; kk < MMB_K; kk++) {
-        let a0 = mmb_as[kk * 32u + lid.y];
-        let a1 = mmb_as[kk * 32u + 16u + lid.y];
-        let b0 = mmb_bs[kk * 32u + lid.x];
-        let b1 = mmb_bs[kk * 32u + 16u + lid.x];
-        c0l = fma(vec4<f32>(a0.x), b0, c0l);
-        c0h = fma(vec4<f32>(a0.x), b1, c0h);
-        c1l = fma(vec4<f32>(a0.y), b0, c1l);
-        c1h = fma(vec4<f32>(a0.y), b1, c1h);
-        c2l = fma(vec4<f32>(a0.z), b0, c2l);
-        c2h = fma(vec4<f32>(a0.z), b1, c2h);
-        c3l = fma(vec4<f32>(a0.w), b0, c3l);
-        c3h = fma(vec4<f32>(a0.w), b1, c3h);
-        c4l = fma(vec4<f32>(a1.x), b0, c4l);
-        c4h = fma(vec4<f32>(a1.x), b1, c4h);
-        c5l = fma(vec4<f32>(a1.y), b0, c5l);
-        c5h = fma(vec4<f32>(a1.y), b1, c5h);
-        c6l = fma(vec4<f32>(a1.z), b0, c6l);
-        c6h = fma(vec4<f32>(a1.z), b1, c6h);
-        c7l = fma(vec4<f32>(a1.w), b0, c7l);
-        c7h = fma(vec4<f32>(a1.w), b1, c7h);
+      let a0 = mmb_as[kk * 32u + lid.y];
+      let a1 = mmb_as[kk * 32u + 8u + lid.y];
+      let a2 = mmb_as[kk * 32u + 16u + lid.y];
+      let a3 = mmb_as[kk * 32u + 24u + lid.y];
+      let b0 = mmb_bs[kk * 32u + lid.x];
+      let b1 = mmb_bs[kk * 32u + 16u + lid.x];
+      c0l = fma(vec4<f32>(a0.x), b0, c0l);
+      c0h = fma(vec4<f32>(a0.x), b1, c0h);
+      c1l = fma(vec4<f32>(a0.y), b0, c1l);
+      c1h = fma(vec4<f32>(a0.y), b1, c1h);
+      c2l = fma(vec4<f32>(a0.z), b0, c2l);
+      c2h = fma(vec4<f32>(a0.z), b1, c2h);
+      c3l = fma(vec4<f32>(a0.w), b0, c3l);
+      c3h = fma(vec4<f32>(a0.w), b1, c3h);
+      c4l = fma(vec4<f32>(a1.x), b0, c4l);
+      c4h = fma(vec4<f32>(a1.x), b1, c4h);
+      c5l = fma(vec4<f32>(a1.y), b0, c5l);
+      c5h = fma(vec4<f32>(a1.y), b1, c5h);
+      c6l = fma(vec4<f32>(a1.z), b0, c6l);
+      c6h = fma(vec4<f32>(a1.z), b1, c6h);
+      c7l = fma(vec4<f32>(a1.w), b0, c7l);
+      c7h = fma(vec4<f32>(a1.w), b1, c7h);
+      c8l = fma(vec4<f32>(a2.x), b0, c8l);
+      c8h = fma(vec4<f32>(a2.x), b1, c8h);
+      c9l = fma(vec4<f32>(a2.y), b0, c9l);
+      c9h = fma(vec4<f32>(a2.y), b1, c9h);
+      c10l = fma(vec4<f32>(a2.z), b0, c10l);
+      c10h = fma(vec4<f32>(a2.z), b1, c10h);
+      c11l = fma(vec4<f32>(a2.w), b0, c11l);
+      c11h = fma(vec4<f32>(a2.w), b1, c11h);
+      c12l = fma(vec4<f32>(a3.x), b0, c12l);
+      c12h = fma(vec4<f32>(a3.x), b1, c12h);
+      c13l = fma(vec4<f32>(a3.y), b0, c13l);
+      c13h = fma(vec4<f32>(a3.y), b1, c13h);
+      c14l = fma(vec4<f32>(a3.z), b0, c14l);
+      c14h = fma(vec4<f32>(a3.z), b1, c14h);
+      c15l = fma(vec4<f32>(a3.w), b0, c15l);
+      c15h = fma(vec4<f32>(a3.w), b1, c15h);
     }
     workgroupBarrier();
   }
@@ -116,8 +165,16 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   mm_store8(b, m + 1u, n, c1l, c1h, M, N);
   mm_store8(b, m + 2u, n, c2l, c2h, M, N);
   mm_store8(b, m + 3u, n, c3l, c3h, M, N);
-  mm_store8(b, m + 64u, n, c4l, c4h, M, N);
-  mm_store8(b, m + 65u, n, c5l, c5h, M, N);
-  mm_store8(b, m + 66u, n, c6l, c6h, M, N);
-  mm_store8(b, m + 67u, n, c7l, c7h, M, N);
+  mm_store8(b, m + 32u, n, c4l, c4h, M, N);
+  mm_store8(b, m + 33u, n, c5l, c5h, M, N);
+  mm_store8(b, m + 34u, n, c6l, c6h, M, N);
+  mm_store8(b, m + 35u, n, c7l, c7h, M, N);
+  mm_store8(b, m + 64u, n, c8l, c8h, M, N);
+  mm_store8(b, m + 65u, n, c9l, c9h, M, N);
+  mm_store8(b, m + 66u, n, c10l, c10h, M, N);
+  mm_store8(b, m + 67u, n, c11l, c11h, M, N);
+  mm_store8(b, m + 96u, n, c12l, c12h, M, N);
+  mm_store8(b, m + 97u, n, c13l, c13h, M, N);
+  mm_store8(b, m + 98u, n, c14l, c14h, M, N);
+  mm_store8(b, m + 99u, n, c15l, c15h, M, N);
 }

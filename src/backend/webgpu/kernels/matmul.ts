@@ -36,7 +36,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
-  // large float products: 128x128 tiles with 8x8 per thread (shaders/matmul_big.wgsl), from
+  // large float products: 128x128 tiles with 16x8 per thread (shaders/matmul_big.wgsl), from
   // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
   // subgroup-matrix units where the device has them for these inputs (matmul_sm.ts)
   const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype, batch, M, N) : null;
@@ -57,7 +57,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
   // whole tiles: every tile inside the matrices (and, for the loads, K a multiple of the step)
   const whole = M % T === 0 && N % T === 0;
-  const half = tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : big ? 8 : 16) === 0 && A === 'f32', sm?.config.componentType === 'f16');
+  const half = tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : 16) === 0 && A === 'f32', sm?.config.componentType === 'f16', big);
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
   if (sm) {
     // results leave through staging matrices one value at a time (mm_store checks the edges)
@@ -158,6 +158,15 @@ const CHECKED = {
   b: four((j) => `mm_load_b(b, k, ${plus('n', j)}, K, N)`),
   bt: four((j) => `mm_load_b(b, ${plus('k', j)}, n, K, N)`),
 };
+// The same without branches (for the 128x128 kernel: M, N >= 128 and K >= 32, so the clamped
+// indices are in range): 16 branchy loads per K step took SwiftShader minutes and >16 GB to compile.
+const lanes = (v: string, L: string) => `vec4<u32>(${v}) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(${L})`;
+const masked = (f: (j: number) => string, fixed: string, F: string, v: string, L: string) => `select(vec4<MA>(0), ${four(f)}, vec4<bool>(${fixed} < ${F}) & (${lanes(v, L)}))`;
+const BRANCHLESS = {
+  a: masked((j) => `mm_a(b, min(m, M - 1u), min(${plus('k', j)}, K - 1u))`, 'm', 'M', 'k', 'K'),
+  b: masked((j) => `mm_b(b, min(k, K - 1u), min(${plus('n', j)}, N - 1u))`, 'k', 'K', 'n', 'N'),
+  bt: masked((j) => `mm_b(b, min(${plus('k', j)}, K - 1u), min(n, N - 1u))`, 'n', 'N', 'k', 'K'),
+};
 
 /** The 64x64 template's 4-value loads and store, all checked at the edges (any hooks mm_a, mm_b, mm_store). */
 export function checkedTileHooks(k: KernelBuilder): void {
@@ -178,7 +187,7 @@ export function tileHooks(k: KernelBuilder, a = CHECKED.a, b = CHECKED.b, bt = C
  * `half` (the f16 subgroup-matrix kernel) the unchecked loads are of stored float16 as
  * vec4<f16>, returned for its sm_* hooks, and the mm_* hooks stay checked.
  */
-function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean, fast: boolean, half = false): { a?: string; b?: string; bt?: string } {
+function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: number, N: number, K: number, bt: boolean, fast: boolean, half = false, big = false): { a?: string; b?: string; bt?: string } {
   const P = k.p, nd = a.ndim;
   const pn = P.u32(N), pk = P.u32(K);
   const inside = fast && b.ndim === nd;
@@ -190,7 +199,8 @@ function tileLoads(k: KernelBuilder, g: ExprGen, a: MxArray, b: MxArray, M: numb
     tileHooks(k);
     return { a: ea, b: eb, bt: et };
   }
-  tileHooks(k, ea ?? CHECKED.a, eb ?? CHECKED.b, et ?? CHECKED.bt);
+  const C = big ? BRANCHLESS : CHECKED;
+  tileHooks(k, ea ?? C.a, eb ?? C.b, et ?? C.bt);
   return {};
 }
 
