@@ -4,7 +4,8 @@
 // 4 lid.x..+3 and 64 + 4 lid.x..+3, so neighbouring threads read neighbouring vec4s.
 // (On an H100 this shape, 128 threads and K steps of 16, ran 4096^3 at 0.62 of the FP32 peak
 // where 256 threads with 8x8 blocks ran at 0.57: bench/results/matmul-f32-lab-*-s11.txt.)
-// The next K step's values are loaded into registers while the current one is multiplied.
+// The next K step's values are loaded into registers while the current one is multiplied,
+// held in vec4s (a mat4x4 holding them ran 4096^3 at 0.42 of the peak against 0.61).
 // Each thread loads 4 x 4 consecutive values per step from A (along K) and from B (along N,
 // or along K when MM_BT): mm_a4, mm_b4 and mm_bt4 are one 16-byte load where the inputs are
 // stored f32 and every tile lies inside the matrices, else 4 checked loads (edges read zeros,
@@ -19,31 +20,21 @@ const MMB_K = 16u;
 var<workgroup> mmb_as: array<vec4<f32>, 512>;
 var<workgroup> mmb_bs: array<vec4<f32>, 512>;
 
-// this thread's 4 loads of a K step, by row (of A, or of B^T with MM_BT) or by k (B)
-fn mmb_load_a(b: u32, m: u32, k: u32, M: u32, K: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(mm_a4(b, m, k, M, K), mm_a4(b, m + 32u, k, M, K), mm_a4(b, m + 64u, k, M, K), mm_a4(b, m + 96u, k, M, K));
+// values k..k+3 of a row (one vec4 along K) into [k + e][r / 4] component r % 4, from
+// i = k * 32 + r / 4 and c = r % 4 (constant indices only: a dynamically indexed vector or
+// matrix may be kept in memory, not registers)
+fn mmb_put_a(i: u32, c: u32, v: vec4<f32>) {
+  mmb_as[i][c] = v.x;
+  mmb_as[i + 32u][c] = v.y;
+  mmb_as[i + 64u][c] = v.z;
+  mmb_as[i + 96u][c] = v.w;
 }
 
-fn mmb_load_b(b: u32, k: u32, n: u32, K: u32, N: u32) -> mat4x4<f32> {
-  if (MM_BT) {
-    // rows n (of B^T, along K) as with A
-    return mat4x4<f32>(mm_bt4(b, n, k, N, K), mm_bt4(b, n + 32u, k, N, K), mm_bt4(b, n + 64u, k, N, K), mm_bt4(b, n + 96u, k, N, K));
-  }
-  return mat4x4<f32>(mm_b4(b, k, n, K, N), mm_b4(b, k + 4u, n, K, N), mm_b4(b, k + 8u, n, K, N), mm_b4(b, k + 12u, n, K, N));
-}
-
-// 4 values along K of rows r + 32 j (of A, and of B^T with MM_BT), stored transposed:
-// [k][r / 4] component r % 4
-fn mmb_put(r: u32, k: u32, va: mat4x4<f32>, vb: mat4x4<f32>) {
-  for (var j = 0u; j < 4u; j++) {
-    for (var e = 0u; e < 4u; e++) {
-      let i = (k + e) * 32u + r / 4u + 8u * j;
-      mmb_as[i][r % 4u] = va[j][e];
-      if (MM_BT) {
-        mmb_bs[i][r % 4u] = vb[j][e];
-      }
-    }
-  }
+fn mmb_put_b(i: u32, c: u32, v: vec4<f32>) {
+  mmb_bs[i][c] = v.x;
+  mmb_bs[i + 32u][c] = v.y;
+  mmb_bs[i + 64u][c] = v.z;
+  mmb_bs[i + 96u][c] = v.w;
 }
 
 @compute @workgroup_size(16, 8)
@@ -65,8 +56,6 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   let lk = (li % 4u) * 4u;
   let bk = li / 32u;
   let bn = (li % 32u) * 4u;
-  let bn0 = select(n0 + bn, n0 + lr, MM_BT);
-  let bk0 = select(bk, lk, MM_BT);
   var c0l = vec4<f32>(0.0);
   var c0h = vec4<f32>(0.0);
   var c1l = vec4<f32>(0.0);
@@ -101,21 +90,68 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   var c15h = vec4<f32>(0.0);
   let ktiles = (K + MMB_K - 1u) / MMB_K;
   // the first step's values
-  var pa = mmb_load_a(b, m0 + lr, lk, M, K);
-  var pb = mmb_load_b(b, bk0, bn0, K, N);
+  var pa0: vec4<f32>;
+  var pa1: vec4<f32>;
+  var pa2: vec4<f32>;
+  var pa3: vec4<f32>;
+  var pb0: vec4<f32>;
+  var pb1: vec4<f32>;
+  var pb2: vec4<f32>;
+  var pb3: vec4<f32>;
+  pa0 = mm_a4(b, m0 + lr , lk, M, K);
+  pa1 = mm_a4(b, m0 + lr + 32u, lk, M, K);
+  pa2 = mm_a4(b, m0 + lr + 64u, lk, M, K);
+  pa3 = mm_a4(b, m0 + lr + 96u, lk, M, K);
+  if (MM_BT) {
+    pb0 = mm_bt4(b, n0 + lr , lk, N, K);
+    pb1 = mm_bt4(b, n0 + lr + 32u, lk, N, K);
+    pb2 = mm_bt4(b, n0 + lr + 64u, lk, N, K);
+    pb3 = mm_bt4(b, n0 + lr + 96u, lk, N, K);
+  } else {
+    pb0 = mm_b4(b, bk , n0 + bn, K, N);
+    pb1 = mm_b4(b, bk + 4u, n0 + bn, K, N);
+    pb2 = mm_b4(b, bk + 8u, n0 + bn, K, N);
+    pb3 = mm_b4(b, bk + 12u, n0 + bn, K, N);
+  }
   for (var kt = 0u; kt < ktiles; kt++) {
-    mmb_put(lr, lk, pa, pb);
-    if (!MM_BT) {
-      for (var j = 0u; j < 4u; j++) {
-        mmb_bs[(bk + 4u * j) * 32u + bn / 4u] = pb[j];
-      }
+    // rows lr + 32 j go 8 j vec4s further along m (or n)
+    let si = lk * 32u + lr / 4u;
+    let sc = lr % 4u;
+    mmb_put_a(si, sc, pa0);
+    mmb_put_a(si + 8u, sc, pa1);
+    mmb_put_a(si + 16u, sc, pa2);
+    mmb_put_a(si + 24u, sc, pa3);
+    if (MM_BT) {
+      mmb_put_b(si, sc, pb0);
+      mmb_put_b(si + 8u, sc, pb1);
+      mmb_put_b(si + 16u, sc, pb2);
+      mmb_put_b(si + 24u, sc, pb3);
+    } else {
+      let bi = bk * 32u + bn / 4u;
+      mmb_bs[bi] = pb0;
+      mmb_bs[bi + 128u] = pb1;
+      mmb_bs[bi + 256u] = pb2;
+      mmb_bs[bi + 384u] = pb3;
     }
     workgroupBarrier();
     // the next step's loads are in flight while this one is multiplied
     if (kt + 1u < ktiles) {
       let k1 = (kt + 1u) * MMB_K;
-      pa = mmb_load_a(b, m0 + lr, k1 + lk, M, K);
-      pb = mmb_load_b(b, k1 + bk0, bn0, K, N);
+      pa0 = mm_a4(b, m0 + lr , k1 + lk, M, K);
+      pa1 = mm_a4(b, m0 + lr + 32u, k1 + lk, M, K);
+      pa2 = mm_a4(b, m0 + lr + 64u, k1 + lk, M, K);
+      pa3 = mm_a4(b, m0 + lr + 96u, k1 + lk, M, K);
+      if (MM_BT) {
+        pb0 = mm_bt4(b, n0 + lr , k1 + lk, N, K);
+        pb1 = mm_bt4(b, n0 + lr + 32u, k1 + lk, N, K);
+        pb2 = mm_bt4(b, n0 + lr + 64u, k1 + lk, N, K);
+        pb3 = mm_bt4(b, n0 + lr + 96u, k1 + lk, N, K);
+      } else {
+        pb0 = mm_b4(b, k1 + bk , n0 + bn, K, N);
+        pb1 = mm_b4(b, k1 + bk + 4u, n0 + bn, K, N);
+        pb2 = mm_b4(b, k1 + bk + 8u, n0 + bn, K, N);
+        pb3 = mm_b4(b, k1 + bk + 12u, n0 + bn, K, N);
+      }
     }
     for (var kk = 0u; kk < MMB_K; kk++) {
       let a0 = mmb_as[kk * 32u + lid.y];
@@ -161,7 +197,7 @@ fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invoc
   }
   let m = m0 + lid.y * 4u;
   let n = n0 + lid.x * 4u;
-  mm_store8(b, m + 0u, n, c0l, c0h, M, N);
+  mm_store8(b, m , n, c0l, c0h, M, N);
   mm_store8(b, m + 1u, n, c1l, c1h, M, N);
   mm_store8(b, m + 2u, n, c2l, c2h, M, N);
   mm_store8(b, m + 3u, n, c3l, c3h, M, N);
