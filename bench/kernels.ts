@@ -123,8 +123,8 @@ if (want('map')) {
 // ---- matmul: the tile choice measured on this adapter (mx.gpu.tuneMatmul), then products
 if (want('matmul') && big) {
   const t = await mx.gpu.tuneMatmul({ force: true });
-  const per = t.measured.map((r) => `${r.m}x${r.n}x${r.k}: ${r.small.toFixed(0)} / ${r.big.toFixed(0)}`).join('; ');
-  rows.push({ bench: 'matmul tuning: 128x128 tiles from this many tiles (64x64 / 128x128 kernel µs per size)', value: String(t.bigMinTiles), unit: 'tiles', ms: per });
+  const per = t.measured.map((r) => `${r.m}x${r.n}x${r.k}: ${r.small.toFixed(0)} / ${r.big16?.toFixed(0)} / ${r.big8?.toFixed(0)}`).join('; ');
+  rows.push({ bench: `matmul tuning: 128x128 tiles (${t.bigBlocks === 8 ? '8x8' : '16x8'} blocks per thread) from this many tiles (64x64 / 128x128 16x8 / 128x128 8x8 kernel µs per size)`, value: String(t.bigMinTiles), unit: 'tiles', ms: per });
 }
 /** A row from one product's kernel times (median of 5 runs), when the adapter has timestamps. */
 async function gpuRow(bench: string, flops: number, sm: boolean, fn: () => Promise<void>, prefix: string): Promise<void> {

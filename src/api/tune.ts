@@ -1,5 +1,5 @@
-// mx.gpu.tuneMatmul: which matmul tile kernel to use from which size is measured on the
-// adapter in hand (the two kernels' crossover moves with the GPU's size and its driver),
+// mx.gpu.tuneMatmul: which matmul tile kernel to use from which size, and the 128x128 kernel's
+// per-thread blocks, are measured on the adapter in hand (the two kernels' crossover moves with the GPU's size and its driver),
 // then cached per adapter in memory and, where there is one, in localStorage.
 import { debugState, setDebug } from '../core/debug.ts';
 import { gpu, gpuHooks, installTuner, type MatmulTuning, type TuneOptions } from '../core/device.ts';
@@ -72,7 +72,7 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
       }
     })();
     if (hit && (hit.bigMinTiles === null || typeof hit.bigMinTiles === 'number')) {
-      await h.setTuning(hit.bigMinTiles ?? Infinity);
+      await h.setTuning(hit.bigMinTiles ?? Infinity, hit.bigBlocks === 8 || hit.bigBlocks === 16 ? hit.bigBlocks : null);
       return { ...hit, source: 'cache' };
     }
   }
@@ -82,7 +82,7 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
   }
   const reps = opts.reps ?? 5;
   const measured: MatmulTuning['measured'] = [];
-  const before = state.bigMinTiles;
+  const before = state.bigMinTiles, blocksBefore = state.bigBlocks;
   // the tile kernels alone (float32 products could otherwise take subgroup matrices)
   await h.setSubgroupMatrix(false);
   try {
@@ -91,15 +91,17 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
       await evalArrays(x, y);
       await h.setTuning(Infinity);
       const small = await timeOf(x, y, reps, state.timestamps);
-      await h.setTuning(0);
-      const big = await timeOf(x, y, reps, state.timestamps);
-      measured.push({ m, n, k, tiles: Math.ceil(m / 128) * Math.ceil(n / 128), small, big });
+      await h.setTuning(0, 16);
+      const big16 = await timeOf(x, y, reps, state.timestamps);
+      await h.setTuning(0, 8);
+      const big8 = await timeOf(x, y, reps, state.timestamps);
+      measured.push({ m, n, k, tiles: Math.ceil(m / 128) * Math.ceil(n / 128), small, big: 0, big8, big16 });
       x.dispose();
       y.dispose();
       opts.progress?.(measured.length, sizes.length);
     }
   } catch (e) {
-    await h.setTuning(before);
+    await h.setTuning(before, blocksBefore);
     throw e;
   } finally {
     await h.setSubgroupMatrix(state.subgroupMatrix);
@@ -107,10 +109,16 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
   // the 128x128 kernel from the fewest tiles at and above which it is never slower (sizes
   // it cannot run: under 128 rows or columns, or K < 32, do not count)
   const usable = measured.filter((r) => r.m >= 128 && r.n >= 128 && r.k >= 32).sort((a, b) => a.tiles - b.tiles);
+  // the blocks with the smaller total time over the sizes where the 128x128 kernel beats the
+  // 64x64 one with either (the large products it is for), else over all
+  const wins = usable.filter((r) => Math.min(r.big8!, r.big16!) <= r.small);
+  const total = (f: (r: (typeof measured)[number]) => number) => (wins.length ? wins : usable).reduce((a, r) => a + f(r), 0);
+  const bigBlocks: 8 | 16 = total((r) => r.big16!) < total((r) => r.big8!) ? 16 : 8;
+  for (const r of measured) r.big = bigBlocks === 16 ? r.big16! : r.big8!;
   let bigMinTiles: number | null = null;
   for (let i = usable.length - 1; i >= 0 && usable[i].big <= usable[i].small; i--) bigMinTiles = usable[i].tiles;
-  const result: MatmulTuning = { adapter: state.adapter, bigMinTiles, measured, source: 'measured' };
-  await h.setTuning(bigMinTiles ?? Infinity);
+  const result: MatmulTuning = { adapter: state.adapter, bigMinTiles, bigBlocks, measured, source: 'measured' };
+  await h.setTuning(bigMinTiles ?? Infinity, bigBlocks);
   memo.set(key, result);
   try {
     store()?.setItem(key, JSON.stringify(result));
@@ -126,6 +134,9 @@ installTuner({
     if (t !== null && t.bigMinTiles !== null && !(typeof t.bigMinTiles === 'number' && t.bigMinTiles >= 0)) {
       throw new Error(`[gpu.setMatmulTuning] bigMinTiles must be a number >= 0 or null; got ${String(t.bigMinTiles)}.`);
     }
-    await gpuHooks().setTuning(t === null ? null : t.bigMinTiles ?? Infinity);
+    if (t !== null && t.bigBlocks !== undefined && t.bigBlocks !== 8 && t.bigBlocks !== 16) {
+      throw new Error(`[gpu.setMatmulTuning] bigBlocks must be 8 or 16; got ${String(t.bigBlocks)}.`);
+    }
+    await gpuHooks().setTuning(t === null ? null : t.bigMinTiles ?? Infinity, t?.bigBlocks ?? null);
   },
 });

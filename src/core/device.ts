@@ -19,9 +19,9 @@ export interface GpuHooks {
   /** Adapter description and limits (opens the device). */
   info(): Promise<Record<string, string | number>>;
   /** The matmul kernel choice in force, with the adapter's name and timestamp support. */
-  tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number; subgroupMatrix: boolean }>;
+  tuning(): Promise<{ adapter: string; timestamps: boolean; bigMinTiles: number; subgroupMatrix: boolean; bigBlocks: 8 | 16 }>;
   /** Changes it, null: the default (recorded replays are dropped, as they hold the old kernels). */
-  setTuning(bigMinTiles: number | null): Promise<void>;
+  setTuning(bigMinTiles: number | null, bigBlocks?: 8 | 16 | null): Promise<void>;
   /** Turns the subgroup-matrix matmul on or off; resolves to whether the device has it. */
   setSubgroupMatrix(on: boolean): Promise<boolean>;
 }
@@ -37,8 +37,16 @@ export interface MatmulTuning {
   adapter: string;
   /** Tiles (batch x ceil(M/128) x ceil(N/128)) from which the 128x128 kernel runs; null: never. */
   bigMinTiles: number | null;
-  /** Per size: microseconds of the 64x64 and 128x128 kernels (GPU time, or wall time without timestamps). */
-  measured: { m: number; n: number; k: number; tiles: number; small: number; big: number }[];
+  /**
+   * Per-thread blocks of the 128x128 kernel: 16 (16x8 blocks, 128 threads) or 8 (8x8 blocks,
+   * 256 threads); absent in results cached by older versions (the adapter's default then).
+   */
+  bigBlocks?: 8 | 16;
+  /**
+   * Per size: microseconds of the 64x64 kernel and of the 128x128 kernel with the chosen
+   * blocks, and with each (GPU time, or wall time without timestamps).
+   */
+  measured: { m: number; n: number; k: number; tiles: number; small: number; big: number; big8?: number; big16?: number }[];
   /** 'measured' now, 'cache' from an earlier measurement on this adapter, 'given' by setMatmulTuning. */
   source: 'measured' | 'cache' | 'given';
 }
@@ -57,7 +65,7 @@ export interface TuneOptions {
 
 interface Tuner {
   tune(opts: TuneOptions): Promise<MatmulTuning>;
-  set(t: Pick<MatmulTuning, 'bigMinTiles'> | null): Promise<void>;
+  set(t: Pick<MatmulTuning, 'bigMinTiles' | 'bigBlocks'> | null): Promise<void>;
 }
 let tuner: Tuner | null = null;
 /** @internal */
@@ -103,11 +111,12 @@ export class GpuDevice extends Device {
     return hooks.info();
   }
   /**
-   * Times the matmul kernels (64x64 and 128x128 tiles) over a set of sizes on this adapter and
-   * keeps the crossover it finds for later products; the result is cached per adapter (in
-   * memory, and in localStorage where there is one), so later calls return at once.
+   * Times the matmul kernels (64x64 tiles, and 128x128 tiles with 16x8 or 8x8 blocks per
+   * thread) over a set of sizes on this adapter and keeps the faster blocks and the crossover
+   * it finds for later products; the result is cached per adapter (in memory, and in
+   * localStorage where there is one), so later calls return at once.
    * @example
-   * const t = await mx.gpu.tuneMatmul();   // t.bigMinTiles, t.measured
+   * const t = await mx.gpu.tuneMatmul();   // t.bigMinTiles, t.bigBlocks, t.measured
    */
   tuneMatmul(opts: TuneOptions = {}): Promise<MatmulTuning> {
     if (!tuner) throw new Error('[gpu.tuneMatmul] The tuner is not loaded.');
@@ -118,8 +127,9 @@ export class GpuDevice extends Device {
    * the default.
    * @example
    * await mx.gpu.setMatmulTuning({ bigMinTiles: 64 });
+   * await mx.gpu.setMatmulTuning({ bigMinTiles: 256, bigBlocks: 8 });   // 8x8 blocks per thread
    */
-  setMatmulTuning(t: Pick<MatmulTuning, 'bigMinTiles'> | null): Promise<void> {
+  setMatmulTuning(t: Pick<MatmulTuning, 'bigMinTiles' | 'bigBlocks'> | null): Promise<void> {
     if (!tuner) throw new Error('[gpu.setMatmulTuning] The tuner is not loaded.');
     return tuner.set(t);
   }

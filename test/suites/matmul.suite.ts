@@ -60,12 +60,13 @@ export const matmulSuite = suite('matmul', (t) => {
   // the 128x128 kernel from one tile on (as mx.gpu.tuneMatmul may choose), so small products
   // take it; the last flag stores B as W^T (K contiguous, how Linear layers hold weights)
   // (small: never the 128x128 kernel, so the 64x64 one)
-  const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][], small = false) => {
+  // (blocks: the 128x128 kernel's per-thread blocks, 16x8 or 8x8)
+  const largeCases = async (device: string, cases: [number, number, number, number, number, mx.DtypeName][], small = false, blocks: 8 | 16 = 16) => {
     // (the tile kernels, also where the device has subgroup-matrix units)
-    if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: small ? null : 0 });
+    if (device === 'gpu') await mx.gpu.setMatmulTuning({ bigMinTiles: small ? null : 0, bigBlocks: blocks });
     if (device === 'gpu') await mx.gpu.setSubgroupMatrix(false);
     try {
-      for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt, small);
+      for (const [B, M, K, N, t, dt] of cases) await largeCase(device, B, M, K, N, t, dt, small, blocks);
     } finally {
       if (device === 'gpu') await mx.gpu.setMatmulTuning(null);
       if (device === 'gpu') await mx.gpu.setSubgroupMatrix(true);
@@ -88,6 +89,11 @@ export const matmulSuite = suite('matmul', (t) => {
       await largeCases(ctx.device, [c]);
     });
   }
+  // the 8x8-block 128x128 kernel (adapters other than NVIDIA): edges with an epilogue, W^T, and
+  // whole tiles with K a multiple of its K step of 8 but not of 16
+  test('large products (128x128 tiles) with 8x8 blocks per thread: edges and whole tiles', async (ctx) => {
+    await largeCases(ctx.device, [[1, 130, 77, 259, 0, 'float32'], [1, 300, 33, 260, 1, 'float32'], [1, 256, 40, 384, 1, 'float32']], false, 8);
+  });
   // the 64x64 kernel the same way (whole tiles: multiples of 64, K of 16); integers store 4 at
   // a time but load through the checked path
   test('64x64 tiles: whole tiles (f32, f16 W^T, int32) and edges', async (ctx) => {
@@ -95,7 +101,7 @@ export const matmulSuite = suite('matmul', (t) => {
   });
 
   // one product through the 128x128 kernel against the CPU (and, on the GPU, which loads it got)
-  async function largeCase(device: string, B: number, M: number, K: number, N: number, t: number, dt: mx.DtypeName, small = false): Promise<void> {
+  async function largeCase(device: string, B: number, M: number, K: number, N: number, t: number, dt: mx.DtypeName, small = false, blocks: 8 | 16 = 16): Promise<void> {
     const k = (s: number) => mx.random.key(s);
     const c = { stream: mx.cpu };
     const a = mx.random.normal([B, M, K], mx.float32, 0, 1, { key: k(M) }).astype(dt);
@@ -106,10 +112,10 @@ export const matmulSuite = suite('matmul', (t) => {
     const w = t ? mx.transpose(w0) : w0;
     const { out: y, kernels: lines } = await withKernels('gpu', () => mx.tanh(mx.add(mx.matmul(a, w), bias)));
     const T = small ? 64 : 128;
-    const inside = M % T === 0 && N % T === 0 && K % 16 === 0 && dt !== 'int32';
+    const inside = M % T === 0 && N % T === 0 && K % (small || blocks === 16 ? 16 : 8) === 0 && dt !== 'int32';
     const fn = t ? 'fn mm_bt4' : 'fn mm_b4';
     if (device === 'gpu') {
-      const src = lines.find((l) => l.includes(small ? 'fn matmul_main' : 'fn matmul_big')) ?? '';
+      const src = lines.find((l) => l.includes(small ? 'fn matmul_main' : blocks === 8 ? 'fn matmul_big8(' : 'fn matmul_big(')) ?? '';
       assert(src !== '', `the ${T}x${T} kernel ran for ${B}x${M}x${K}x${N}`);
       // whole tiles store 4 values at a time
       assertEqual(/fn mm_store[48]\([^)]*\) \{\s*let i0 =/.test(src), M % T === 0 && N % T === 0, `stores ${B}x${M}x${K}x${N} ${dt}`);
@@ -313,24 +319,28 @@ export const matmulSuite = suite('matmul', (t) => {
         mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
       }
       assertClose(await nums(z), ref, { rtol: 1e-4, atol: 1e-4 });
-      return lines.some((l) => l.includes('fn matmul_big')) ? 'big' : lines.some((l) => l.includes('fn matmul_main')) ? 'small' : lines.join(';').slice(0, 200);
+      return lines.some((l) => l.includes('fn matmul_big8(')) ? 'big8' : lines.some((l) => l.includes('fn matmul_big(')) ? 'big16' : lines.some((l) => l.includes('fn matmul_main')) ? 'small' : lines.join(';').slice(0, 200);
     };
     await mx.gpu.setSubgroupMatrix(false);
     try {
-      await mx.gpu.setMatmulTuning({ bigMinTiles: 0 });
-      assertEqual(await kernelOf(), 'big', '128x128 from 0 tiles');
+      await mx.gpu.setMatmulTuning({ bigMinTiles: 0, bigBlocks: 16 });
+      assertEqual(await kernelOf(), 'big16', '128x128 from 0 tiles, 16x8 blocks');
+      await mx.gpu.setMatmulTuning({ bigMinTiles: 0, bigBlocks: 8 });
+      assertEqual(await kernelOf(), 'big8', '128x128 from 0 tiles, 8x8 blocks');
       await mx.gpu.setMatmulTuning({ bigMinTiles: null });
       assertEqual(await kernelOf(), 'small', 'never 128x128');
       const sizes: [number, number, number][] = [[128, 128, 32], [256, 256, 64]];
       const t = await mx.gpu.tuneMatmul({ sizes, reps: 1, force: true });
       assertEqual(t.source, 'measured');
-      assert(t.measured.length === 2 && t.measured.every((r) => r.small > 0 && r.big > 0), JSON.stringify(t.measured));
+      assert(t.measured.length === 2 && t.measured.every((r) => r.small > 0 && r.big8! > 0 && r.big16! > 0 && r.big === (t.bigBlocks === 8 ? r.big8 : r.big16)), JSON.stringify(t.measured));
       assert(t.bigMinTiles === null || t.bigMinTiles === 1 || t.bigMinTiles === 4, `bigMinTiles ${t.bigMinTiles}`);
+      assert(t.bigBlocks === 8 || t.bigBlocks === 16, `bigBlocks ${t.bigBlocks}`);
       // 256 x 256 is 4 tiles: the kernel follows the measured choice
-      assertEqual(await kernelOf(), t.bigMinTiles !== null && t.bigMinTiles <= 4 ? 'big' : 'small', 'tuned');
+      assertEqual(await kernelOf(), t.bigMinTiles !== null && t.bigMinTiles <= 4 ? `big${t.bigBlocks}` : 'small', 'tuned');
       const again = await mx.gpu.tuneMatmul({ sizes, reps: 1 });
-      assertEqual([again.source, again.bigMinTiles], ['cache', t.bigMinTiles]);
+      assertEqual([again.source, again.bigMinTiles, again.bigBlocks], ['cache', t.bigMinTiles, t.bigBlocks]);
       await assertRejects(() => mx.gpu.setMatmulTuning({ bigMinTiles: -1 }), /\[gpu.setMatmulTuning\] bigMinTiles must be/);
+      await assertRejects(() => mx.gpu.setMatmulTuning({ bigMinTiles: 0, bigBlocks: 12 as 8 }), /\[gpu.setMatmulTuning\] bigBlocks must be 8 or 16; got 12/);
       await assertRejects(() => mx.gpu.tuneMatmul({ sizes: [[0, 4, 4]], force: true }), /\[gpu.tuneMatmul\] Sizes must be positive integers/);
     } finally {
       await mx.gpu.setMatmulTuning(null);

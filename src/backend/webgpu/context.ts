@@ -42,6 +42,18 @@ export interface GpuLimits {
 /** Tiles from which the 128x128 matmul kernel runs before any tuning (1024^2 is faster as 64x64 tiles). */
 export const DEFAULT_BIG_MIN_TILES = 192;
 
+/** Per-thread blocks of the 128x128 f32 kernel: 16 (16x8, shaders/matmul_big.wgsl) or 8 (8x8, matmul_big8.wgsl). */
+export type BigBlocks = 8 | 16;
+
+/**
+ * 16x8 blocks on NVIDIA (0.62 of the H100's FP32 peak at 4096^3 against 0.55 with 8x8); 8x8
+ * elsewhere: a 16x8 thread holds ~190 live values, more than Apple or Intel GPUs give a
+ * thread before spilling. mx.gpu.tuneMatmul measures both on the adapter in hand.
+ */
+export function defaultBigBlocks(vendor: string): BigBlocks {
+  return /nvidia/i.test(vendor) ? 16 : 8;
+}
+
 /** Everything tied to one GPUDevice. */
 export class GpuContext {
   readonly features: GpuFeatures;
@@ -56,7 +68,9 @@ export class GpuContext {
    * Kernel choices measured on this adapter (mx.gpu.tuneMatmul): float products use the
    * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles.
    */
-  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true };
+  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true, bigBlocks: 8 as BigBlocks };
+  /** The 128x128 kernel's per-thread blocks before any tuning (defaultBigBlocks). */
+  readonly bigBlocksDefault: BigBlocks;
   /** Set once the subgroup-matrix probe has run on a device with the feature (see probeSubgroupMatrix). */
   subgroupMatrix: SubgroupMatrixInfo | null = null;
   /** Pending until that probe is done; getContext waits for it. */
@@ -71,6 +85,8 @@ export class GpuContext {
       subgroupMatrix: f.has(SUBGROUP_MATRIX) && f.has('subgroups'),
     };
     info ??= (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    this.bigBlocksDefault = defaultBigBlocks(info?.vendor ?? '');
+    this.tuning.bigBlocks = this.bigBlocksDefault;
     if (this.features.subgroupMatrix && info) {
       // a probe that fails (a lost device, say) leaves the tile kernels, not a broken context
       this.ready = probeSubgroupMatrix(device, info).catch(() => null).then((sm) => {

@@ -29,11 +29,12 @@ installGpuHooks({
   },
   tuning: async () => {
     const c = await getContext();
-    return { adapter: c.adapterName || 'WebGPU device', timestamps: c.features.timestampQuery, bigMinTiles: c.tuning.bigMinTiles, subgroupMatrix: c.tuning.subgroupMatrix };
+    return { adapter: c.adapterName || 'WebGPU device', timestamps: c.features.timestampQuery, bigMinTiles: c.tuning.bigMinTiles, subgroupMatrix: c.tuning.subgroupMatrix, bigBlocks: c.tuning.bigBlocks };
   },
-  setTuning: async (bigMinTiles) => {
+  setTuning: async (bigMinTiles, bigBlocks) => {
     const c = await getContext();
     c.tuning.bigMinTiles = bigMinTiles ?? DEFAULT_BIG_MIN_TILES;
+    c.tuning.bigBlocks = bigBlocks ?? c.bigBlocksDefault;
     c.pool.plans.clear();
   },
   setSubgroupMatrix: async (on) => {

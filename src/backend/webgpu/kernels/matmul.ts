@@ -36,7 +36,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   const out = cx.storage(wideOf(res.dtype), res.size, 'matmul');
   const { k, g } = cx.kernel('matmul');
   const P = k.p;
-  // large float products: 128x128 tiles with 16x8 per thread (shaders/matmul_big.wgsl), from
+  // large float products: 128x128 tiles with 16x8 or 8x8 per thread (shaders/matmul_big*.wgsl), from
   // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
   // subgroup-matrix units where the device has them for these inputs (matmul_sm.ts)
   const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype, batch, M, N) : null;
@@ -57,7 +57,9 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   k.emit(`fn mm_b(b: u32, k: u32, n: u32) -> MA {\n  return ${toAcc(b.dtype, `${fb}((b * ${pk} + k) * ${pn} + n)`)};\n}`);
   // whole tiles: every tile inside the matrices (and, for the loads, K a multiple of the step)
   const whole = M % T === 0 && N % T === 0;
-  const half = tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : 16) === 0 && A === 'f32', sm?.config.componentType === 'f16', big);
+  // the 128x128 kernel's blocks per thread: 16x8 (K steps of 16) or 8x8 (K steps of 8)
+  const blocks8 = big && cx.ctx.tuning.bigBlocks === 8;
+  const half = tileLoads(k, g, a, b, M, N, K, bt, whole && K % (sm ? sm.bk : blocks8 ? 8 : 16) === 0 && A === 'f32', sm?.config.componentType === 'f16', big);
   const st = storeExpr(k, g, n, root, A, 'v', 'i');
   if (sm) {
     // results leave through staging matrices one value at a time (mm_store checks the edges)
@@ -77,7 +79,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
     k.emit(shader(big ? 'mm_store8' : 'mm_store4'));
   }
   k.label = root ? g.label(sm ? 'matmul.sm' : 'matmul') : sm ? 'matmul.sm' : k.label;
-  const [tpl, entry] = sm ? ['matmul_sm', 'matmul_sm'] : big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
+  const [tpl, entry] = sm ? ['matmul_sm', 'matmul_sm'] : blocks8 ? ['matmul_big8', 'matmul_big8'] : big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
   cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension), whole && !sm ? 'vec4' : false));
   return { storage: out, strides: contiguousStrides(res.shape), offset: 0 };
 }
