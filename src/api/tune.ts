@@ -1,6 +1,6 @@
 // mx.gpu.tuneMatmul: which matmul tile kernel to use from which size, and the 128x128 kernel's
-// per-thread blocks, are measured on the adapter in hand (the two kernels' crossover moves with the GPU's size and its driver),
-// then cached per adapter in memory and, where there is one, in localStorage.
+// per-thread blocks, are measured on the adapter in hand (both move with the GPU and its
+// driver), then cached per adapter in memory and, where there is one, in localStorage.
 import { debugState, setDebug } from '../core/debug.ts';
 import { gpu, gpuHooks, installTuner, type MatmulTuning, type TuneOptions } from '../core/device.ts';
 import { matmul } from '../ops/matmul.ts';

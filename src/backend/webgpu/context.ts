@@ -66,7 +66,8 @@ export class GpuContext {
   keep: unknown[] = [];
   /**
    * Kernel choices measured on this adapter (mx.gpu.tuneMatmul): float products use the
-   * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles.
+   * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles; that
+   * kernel's per-thread blocks (bigBlocks) start from the adapter's default.
    */
   tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true, bigBlocks: 8 as BigBlocks };
   /** The 128x128 kernel's per-thread blocks before any tuning (defaultBigBlocks). */
