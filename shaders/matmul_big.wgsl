@@ -11,7 +11,8 @@
 // stored f32 and every tile lies inside the matrices, else 4 checked loads (edges read zeros,
 // so any M, N, K works). Same hooks as matmul.wgsl (with MA = f32), plus those three and
 // mm_store8(b, m, n, lo, hi, M, N): columns n..n+3 and n+64..n+67 of row m (mm_store8.wgsl
-// where tiles cross the edges, two 16-byte stores where none does).
+// where tiles cross the edges, two 16-byte stores where none does). Staging stores:
+// matmul_big_put.wgsl.
 
 const MMB_T = 128u;
 const MMB_K = 16u;
@@ -19,23 +20,6 @@ const MMB_K = 16u;
 // A as [k][m / 4], B as [k][n / 4] (16 KB together)
 var<workgroup> mmb_as: array<vec4<f32>, 512>;
 var<workgroup> mmb_bs: array<vec4<f32>, 512>;
-
-// values k..k+3 of a row (one vec4 along K) into [k + e][r / 4] component r % 4, from
-// i = k * 32 + r / 4 and c = r % 4 (constant indices only: a dynamically indexed vector or
-// matrix may be kept in memory, not registers)
-fn mmb_put_a(i: u32, c: u32, v: vec4<f32>) {
-  mmb_as[i][c] = v.x;
-  mmb_as[i + 32u][c] = v.y;
-  mmb_as[i + 64u][c] = v.z;
-  mmb_as[i + 96u][c] = v.w;
-}
-
-fn mmb_put_b(i: u32, c: u32, v: vec4<f32>) {
-  mmb_bs[i][c] = v.x;
-  mmb_bs[i + 32u][c] = v.y;
-  mmb_bs[i + 64u][c] = v.z;
-  mmb_bs[i + 96u][c] = v.w;
-}
 
 @compute @workgroup_size(16, 8)
 fn matmul_big(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32,

@@ -11,7 +11,8 @@
 // stored f32 and every tile lies inside the matrices, else 4 checked loads (edges read zeros,
 // so any M, N, K works). Same hooks as matmul.wgsl (with MA = f32), plus those three and
 // mm_store8(b, m, n, lo, hi, M, N): columns n..n+3 and n+64..n+67 of row m (mm_store8.wgsl
-// where tiles cross the edges, two 16-byte stores where none does).
+// where tiles cross the edges, two 16-byte stores where none does). Staging stores:
+// matmul_big_put.wgsl.
 
 const MMB_T = 128u;
 const MMB_K = 8u;
@@ -68,13 +69,9 @@ fn matmul_big8(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invo
     pb = mm_b4(b, bk, n0 + bn, K, N);
   }
   for (var kt = 0u; kt < ktiles; kt++) {
-    for (var j = 0u; j < 4u; j++) {
-      mmb_as[(ak + j) * 32u + am / 4u][am % 4u] = pa[j];
-    }
+    mmb_put_a(ak * 32u + am / 4u, am % 4u, pa);
     if (MM_BT) {
-      for (var j = 0u; j < 4u; j++) {
-        mmb_bs[(tk + j) * 32u + tn / 4u][tn % 4u] = pb[j];
-      }
+      mmb_put_b(tk * 32u + tn / 4u, tn % 4u, pb);
     } else {
       mmb_bs[bk * 32u + bn / 4u] = pb;
     }

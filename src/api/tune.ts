@@ -81,7 +81,7 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
     if (![m, n, k].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`[gpu.tuneMatmul] Sizes must be positive integers [m, n, k]; got [${m}, ${n}, ${k}].`);
   }
   const reps = opts.reps ?? 5;
-  const measured: MatmulTuning['measured'] = [];
+  const timed: { m: number; n: number; k: number; tiles: number; small: number; big8: number; big16: number }[] = [];
   const before = state.bigMinTiles, blocksBefore = state.bigBlocks;
   // the tile kernels alone (float32 products could otherwise take subgroup matrices)
   await h.setSubgroupMatrix(false);
@@ -95,10 +95,10 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
       const big16 = await timeOf(x, y, reps, state.timestamps);
       await h.setTuning(0, 8);
       const big8 = await timeOf(x, y, reps, state.timestamps);
-      measured.push({ m, n, k, tiles: Math.ceil(m / 128) * Math.ceil(n / 128), small, big: 0, big8, big16 });
+      timed.push({ m, n, k, tiles: Math.ceil(m / 128) * Math.ceil(n / 128), small, big8, big16 });
       x.dispose();
       y.dispose();
-      opts.progress?.(measured.length, sizes.length);
+      opts.progress?.(timed.length, sizes.length);
     }
   } catch (e) {
     await h.setTuning(before, blocksBefore);
@@ -106,15 +106,17 @@ async function tune(opts: TuneOptions): Promise<MatmulTuning> {
   } finally {
     await h.setSubgroupMatrix(state.subgroupMatrix);
   }
-  // the 128x128 kernel from the fewest tiles at and above which it is never slower (sizes
-  // it cannot run: under 128 rows or columns, or K < 32, do not count)
-  const usable = measured.filter((r) => r.m >= 128 && r.n >= 128 && r.k >= 32).sort((a, b) => a.tiles - b.tiles);
+  // sizes the 128x128 kernel can run (at least 128 rows and columns, K >= 32)
+  const fits = (r: { m: number; n: number; k: number }) => r.m >= 128 && r.n >= 128 && r.k >= 32;
   // the blocks with the smaller total time over the sizes where the 128x128 kernel beats the
-  // 64x64 one with either (the large products it is for), else over all
-  const wins = usable.filter((r) => Math.min(r.big8!, r.big16!) <= r.small);
-  const total = (f: (r: (typeof measured)[number]) => number) => (wins.length ? wins : usable).reduce((a, r) => a + f(r), 0);
-  const bigBlocks: 8 | 16 = total((r) => r.big16!) < total((r) => r.big8!) ? 16 : 8;
-  for (const r of measured) r.big = bigBlocks === 16 ? r.big16! : r.big8!;
+  // 64x64 one with either (the large products it is for), else over all it can run
+  const runs = timed.filter(fits);
+  const wins = runs.filter((r) => Math.min(r.big8, r.big16) <= r.small);
+  const total = (blocks: 8 | 16) => (wins.length ? wins : runs).reduce((a, r) => a + (blocks === 8 ? r.big8 : r.big16), 0);
+  const bigBlocks: 8 | 16 = total(16) < total(8) ? 16 : 8;
+  const measured: MatmulTuning['measured'] = timed.map((r) => ({ ...r, big: bigBlocks === 16 ? r.big16 : r.big8 }));
+  // with those blocks, from the fewest tiles at and above which it is never slower
+  const usable = measured.filter(fits).sort((a, b) => a.tiles - b.tiles);
   let bigMinTiles: number | null = null;
   for (let i = usable.length - 1; i >= 0 && usable[i].big <= usable[i].small; i--) bigMinTiles = usable[i].tiles;
   const result: MatmulTuning = { adapter: state.adapter, bigMinTiles, bigBlocks, measured, source: 'measured' };

@@ -69,7 +69,7 @@ export class GpuContext {
    * 128x128 tile kernel from this many tiles up (Infinity: never), else 64x64 tiles; that
    * kernel's per-thread blocks (bigBlocks) start from the adapter's default.
    */
-  tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true, bigBlocks: 8 as BigBlocks };
+  tuning: { bigMinTiles: number; subgroupMatrix: boolean; bigBlocks: BigBlocks };
   /** The 128x128 kernel's per-thread blocks before any tuning (defaultBigBlocks). */
   readonly bigBlocksDefault: BigBlocks;
   /** Set once the subgroup-matrix probe has run on a device with the feature (see probeSubgroupMatrix). */
@@ -87,7 +87,7 @@ export class GpuContext {
     };
     info ??= (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     this.bigBlocksDefault = defaultBigBlocks(info?.vendor ?? '');
-    this.tuning.bigBlocks = this.bigBlocksDefault;
+    this.tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true, bigBlocks: this.bigBlocksDefault };
     if (this.features.subgroupMatrix && info) {
       // a probe that fails (a lost device, say) leaves the tile kernels, not a broken context
       this.ready = probeSubgroupMatrix(device, info).catch(() => null).then((sm) => {

@@ -78,6 +78,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
     k.emit(`fn mm_store(b: u32, m: u32, n: u32, v: MA) {\n  let i = (b * ${pm} + m) * ${pn} + n;\n${root ? '  mm_v = v;\n' : ''}  out[i] = ${st};\n}`);
     k.emit(shader(big ? 'mm_store8' : 'mm_store4'));
   }
+  if (big) k.emit(shader('matmul_big_put'));
   k.label = root ? g.label(sm ? 'matmul.sm' : 'matmul') : sm ? 'matmul.sm' : k.label;
   const [tpl, entry] = sm ? ['matmul_sm', 'matmul_sm'] : blocks8 ? ['matmul_big8', 'matmul_big8'] : big ? ['matmul_big', 'matmul_big'] : ['matmul', 'matmul_main'];
   cx.push(k.build(tpl, entry, out.gpu!.buffer, grid(batch * tm * tn, cx.ctx.limits.maxComputeWorkgroupsPerDimension), whole && !sm ? 'vec4' : false));
