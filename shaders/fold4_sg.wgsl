@@ -4,6 +4,7 @@ enable subgroups;
 // order, 8 at a time by F4_T / 8 threads and those partial sums by thread 0, so the result
 // does not depend on the subgroup size or layout, nor vary between runs. (One thread adding
 // all F4_T slots made the 4-bit decode GEMVs 4-8% slower on an H100.)
+const F4_HOLD: u32 = 1u;
 var<workgroup> qf_part: array<vec4<f32>, F4_T>;
 var<workgroup> qf_mid: array<vec4<f32>, F4_T / 8u>;
 

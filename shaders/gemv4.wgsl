@@ -1,7 +1,7 @@
 // Decode GEMV against float weight rows W [N, K] and one row of x: a workgroup of F4_T threads
 // computes 4 outputs. Each thread takes 8 values (16 bytes at f16/bf16) of all 4 rows at a
 // time, so each x load serves four rows; the sums fold across the workgroup with fold4_sum
-// (fold4.wgsl or fold4_sg.wgsl).
+// (fold4.wgsl, fold4_sg.wgsl or fold4_sgf.wgsl), whose sum threads 0..F4_HOLD-1 hold and store.
 // Hooks: const F4_T, and those of gemv_t.wgsl (gt_n, gt_chunks, gt_batch, gt_w8, gt_x8 with
 // m = 0), r4_store(b, n, v) (rows4.wgsl).
 
@@ -37,7 +37,7 @@ fn gemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   }
   let one = vec4<f32>(1.0);
   let t = fold4_sum(lid.x, vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one)));
-  if (live && lid.x == 0u) {
-    rows4_store(r, N, t);
+  if (live && lid.x < F4_HOLD) {
+    rows4_store(r, N, t, lid.x);
   }
 }

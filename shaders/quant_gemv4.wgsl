@@ -5,27 +5,65 @@
 // w & 0xff000000) and x is prescaled by the inverse powers instead of shifting every code.
 // Hooks: const F4_T (threads), const QG_BITS (4 or 8), and those of quant_gemv_rows.wgsl
 // (qm_cols, qm_packs, qm_batch, qm_pack4, qm_sb, qm_x8 with m = 0), r4_store(b, n, v)
-// (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> (workgroup sum, at 0).
+// (rows4.wgsl), fold4_sum(lid, v) -> vec4<f32> and F4_HOLD (the sum, at threads 0..F4_HOLD-1).
 
 const QG_MASK4 = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
 const QG_MASK8 = vec4<u32>(0xffu, 0xff00u, 0xff0000u, 0xff000000u);
 const QG_PRE = select(vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08),
                       vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625), QG_BITS == 4u);
 
-// 8 codes (chunk c of a pack: one word at 4 bits, two at 8) times 8 prescaled x values, into
-// 4 running sums
-fn qg_chunk(lo: vec4<u32>, hi: vec4<u32>, c: u32, y0: vec4<f32>, y1: vec4<f32>, d: vec4<f32>) -> vec4<f32> {
-  var a: vec4<f32>;
-  var e: vec4<f32>;
+// x values 32p..32p+31 of a pack, prescaled (y0..y7: 4 each), and their plain sum
+struct QgX {
+  y0: vec4<f32>,
+  y1: vec4<f32>,
+  y2: vec4<f32>,
+  y3: vec4<f32>,
+  y4: vec4<f32>,
+  y5: vec4<f32>,
+  y6: vec4<f32>,
+  y7: vec4<f32>,
+  sx: f32,
+}
+
+fn qg_x(b: u32, p: u32) -> QgX {
+  let a = qm_x8(b, 0u, p * 4u);
+  let c = qm_x8(b, 0u, p * 4u + 1u);
+  let e = qm_x8(b, 0u, p * 4u + 2u);
+  let g = qm_x8(b, 0u, p * 4u + 3u);
+  let s = a[0] + a[1] + c[0] + c[1] + e[0] + e[1] + g[0] + g[1];
+  return QgX(a[0] * QG_PRE, a[1] * QG_PRE, c[0] * QG_PRE, c[1] * QG_PRE, e[0] * QG_PRE, e[1] * QG_PRE,
+             g[0] * QG_PRE, g[1] * QG_PRE, dot(s, vec4<f32>(1.0)));
+}
+
+// 4 codes of a word, masked in place (times 1, 16, 256, 4096 at 4 bits; 1, 2^8, 2^16, 2^24 at 8)
+fn qg_codes(w: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<u32>(w) & select(QG_MASK8, QG_MASK4, QG_BITS == 4u));
+}
+
+// One row's pack (w, and v for the second 16 bytes at 8 bits) against the pack's x: the sum of
+// code times x. Word components are named, not indexed, so the loads stay in registers.
+fn qg_dot(w: vec4<u32>, v: vec4<u32>, x: QgX) -> f32 {
+  var d: vec4<f32>;
   if (QG_BITS == 4u) {
-    a = vec4<f32>(vec4<u32>(lo[c]) & QG_MASK4);
-    e = vec4<f32>(vec4<u32>(lo[c] >> 16u) & QG_MASK4);
+    d = qg_codes(w.x) * x.y0;
+    d = fma(qg_codes(w.x >> 16u), x.y1, d);
+    d = fma(qg_codes(w.y), x.y2, d);
+    d = fma(qg_codes(w.y >> 16u), x.y3, d);
+    d = fma(qg_codes(w.z), x.y4, d);
+    d = fma(qg_codes(w.z >> 16u), x.y5, d);
+    d = fma(qg_codes(w.w), x.y6, d);
+    d = fma(qg_codes(w.w >> 16u), x.y7, d);
   } else {
-    let h = select(hi, lo, c < 2u);
-    a = vec4<f32>(vec4<u32>(h[(2u * c) & 3u]) & QG_MASK8);
-    e = vec4<f32>(vec4<u32>(h[(2u * c + 1u) & 3u]) & QG_MASK8);
+    d = qg_codes(w.x) * x.y0;
+    d = fma(qg_codes(w.y), x.y1, d);
+    d = fma(qg_codes(w.z), x.y2, d);
+    d = fma(qg_codes(w.w), x.y3, d);
+    d = fma(qg_codes(v.x), x.y4, d);
+    d = fma(qg_codes(v.y), x.y5, d);
+    d = fma(qg_codes(v.z), x.y6, d);
+    d = fma(qg_codes(v.w), x.y7, d);
   }
-  return fma(e, y1, fma(a, y0, d));
+  return dot(d, vec4<f32>(1.0));
 }
 
 @compute @workgroup_size(F4_T)
@@ -63,28 +101,13 @@ fn qgemv4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
       let s1 = qm_sb(b, n1, p);
       let s2 = qm_sb(b, n2, p);
       let s3 = qm_sb(b, n3, p);
-      var d0 = vec4<f32>(0.0);
-      var d1 = vec4<f32>(0.0);
-      var d2 = vec4<f32>(0.0);
-      var d3 = vec4<f32>(0.0);
-      var sx = vec4<f32>(0.0);
-      for (var c = 0u; c < 4u; c++) {
-        let x = qm_x8(b, 0u, p * 4u + c);
-        let y0 = x[0] * QG_PRE;
-        let y1 = x[1] * QG_PRE;
-        sx += x[0] + x[1];
-        d0 = qg_chunk(w0, v0, c, y0, y1, d0);
-        d1 = qg_chunk(w1, v1, c, y0, y1, d1);
-        d2 = qg_chunk(w2, v2, c, y0, y1, d2);
-        d3 = qg_chunk(w3, v3, c, y0, y1, d3);
-      }
-      let one = vec4<f32>(1.0);
-      let sd = vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one));
-      acc += vec4<f32>(s0.x, s1.x, s2.x, s3.x) * sd + vec4<f32>(s0.y, s1.y, s2.y, s3.y) * dot(sx, one);
+      let x = qg_x(b, p);
+      let sd = vec4<f32>(qg_dot(w0, v0, x), qg_dot(w1, v1, x), qg_dot(w2, v2, x), qg_dot(w3, v3, x));
+      acc += vec4<f32>(s0.x, s1.x, s2.x, s3.x) * sd + vec4<f32>(s0.y, s1.y, s2.y, s3.y) * x.sx;
     }
   }
   let t = fold4_sum(lid.x, acc);
-  if (live && lid.x == 0u) {
-    rows4_store(r, N, t);
+  if (live && lid.x < F4_HOLD) {
+    rows4_store(r, N, t, lid.x);
   }
 }

@@ -13,8 +13,9 @@ fn rows4(g: u32, N: u32) -> Rows4 {
   return Rows4(g / blocks, n0, min(vec4<u32>(n0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(N - 1u)));
 }
 
-fn rows4_store(r: Rows4, N: u32, t: vec4<f32>) {
-  for (var j = 0u; j < 4u; j++) {
+// called by threads 0..F4_HOLD-1, each holding the sums t: thread lid stores rows lid, lid + F4_HOLD, ...
+fn rows4_store(r: Rows4, N: u32, t: vec4<f32>, lid: u32) {
+  for (var j = lid; j < 4u; j += F4_HOLD) {
     if (r.n0 + j < N) {
       r4_store(r.b, r.n0 + j, t[j]);
     }

@@ -72,6 +72,11 @@ export class GpuContext {
   tuning: { bigMinTiles: number; subgroupMatrix: boolean; bigBlocks: BigBlocks };
   /** The 128x128 kernel's per-thread blocks before any tuning (defaultBigBlocks). */
   readonly bigBlocksDefault: BigBlocks;
+  /**
+   * The adapter's one subgroup size where its subgroups are runs of consecutive invocations
+   * (probeSubgroupRuns), else 0: workgroup sums may then give each subgroup its own slot.
+   */
+  subgroupRun = 0;
   /** Set once the subgroup-matrix probe has run on a device with the feature (see probeSubgroupMatrix). */
   subgroupMatrix: SubgroupMatrixInfo | null = null;
   /** Pending until that probe is done; getContext waits for it. */
@@ -88,10 +93,13 @@ export class GpuContext {
     info ??= (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     this.bigBlocksDefault = defaultBigBlocks(info?.vendor ?? '');
     this.tuning = { bigMinTiles: DEFAULT_BIG_MIN_TILES, subgroupMatrix: true, bigBlocks: this.bigBlocksDefault };
-    if (this.features.subgroupMatrix && info) {
-      // a probe that fails (a lost device, say) leaves the tile kernels, not a broken context
-      this.ready = probeSubgroupMatrix(device, info).catch(() => null).then((sm) => {
-        this.subgroupMatrix = sm;
+    if (this.features.subgroups && info) {
+      // a probe that fails (a lost device, say) leaves the portable kernels, not a broken context
+      const sm = this.features.subgroupMatrix ? probeSubgroupMatrix(device, info).catch(() => null) : null;
+      const runs = probeSubgroupRuns(device, info).catch(() => 0);
+      this.ready = Promise.all([sm, runs]).then(([m, r]) => {
+        this.subgroupMatrix = m;
+        this.subgroupRun = r;
         this.ready = null;
       });
     }
@@ -173,6 +181,43 @@ async function probeSubgroupMatrix(device: GPUDevice, info: GPUAdapterInfo): Pro
     if (!msgs && !err) return { configs, subgroupSize: size, templateMajor: j === 0 };
   }
   return null;
+}
+
+/**
+ * The subgroup size when the adapter has one size only and a 128-thread workgroup's subgroups
+ * are runs of consecutive invocations (each thread checks its lane against lid % size), else 0.
+ */
+async function probeSubgroupRuns(device: GPUDevice, info: GPUAdapterInfo): Promise<number> {
+  const i = info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const size = i.subgroupMaxSize ?? 0;
+  if (!size || i.subgroupMinSize !== size || 128 % size !== 0) return 0;
+  const T = 256;
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code: `enable subgroups;
+@group(0) @binding(0) var<storage, read_write> o: array<u32>;
+@compute @workgroup_size(128) fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w: vec3<u32>,
+    @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) n: u32) {
+  let first = subgroupBroadcastFirst(lid);
+  o[w.x * 128u + lid] = select(0u, 1u, n == ${size}u && lane == lid % ${size}u && first == lid - lane);
+}` });
+  const pipe = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const out = device.createBuffer({ size: T * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: T * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipe);
+  pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] }));
+  pass.dispatchWorkgroups(T / 128);
+  pass.end();
+  enc.copyBufferToBuffer(out, 0, read, 0, T * 4);
+  device.queue.submit([enc.finish()]);
+  const err = await device.popErrorScope();
+  await read.mapAsync(GPUMapMode.READ);
+  const ok = new Uint32Array(read.getMappedRange()).every((v) => v === 1);
+  read.unmap();
+  out.destroy();
+  read.destroy();
+  return !err && ok ? size : 0;
 }
 
 let ctx: GpuContext | null = null;
