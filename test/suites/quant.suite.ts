@@ -164,8 +164,8 @@ export const quantSuite = suite('quant', (t) => {
       const [wq, s, b] = quantized(w, 64, bits);
       const x = normal([1, 256], 8), r = normal([1, 10], 9);
       await mx.eval(wq, s, b, x, r);
-      const lines: string[] = [];
-      mx.setDebug({ logKernels: true, log: (m) => lines.push(m.split('\n')[0]) });
+      const lines: string[] = [], codes: string[] = [];
+      mx.setDebug({ logKernels: true, log: (m) => (lines.push(m.split('\n')[0]), codes.push(m)) });
       let y: MxArray;
       try {
         y = mx.add(mx.quantizedMatmul(x, wq, s, b, true, 64, bits), r);
@@ -174,9 +174,28 @@ export const quantSuite = suite('quant', (t) => {
         mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
       }
       if (ctx.device === 'gpu') assert(lines.length === 1 && lines[0].includes('quantizedMatmul.gemv4'), `${bits} bits: ${lines.join('; ')}`);
+      if (ctx.device === 'gpu') {
+        // the workgroup sum takes one slot per subgroup where the probe found runs of one size
+        const run = Number((await mx.gpu.info()).subgroup_run);
+        const code = codes.join('\n');
+        assertEqual(code.includes('const F4_HOLD: u32 = 4u;'), run > 0, `subgroup_run ${run}`);
+      }
       const ref = mx.add(reference(x, wq, s, b, true, 64, bits), r);
       assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4, msg: `${bits} bits` });
     }
+  });
+
+  test('batched one-row GEMV over more than 65535 workgroups (a 2-D grid): every batch, none past the end', async () => {
+    // 65 weights of 4096 rows: 65 * 1024 workgroups of 4 rows
+    const P = 65, N = 4096, K = 32;
+    const w = normal([P, N, K], 21);
+    const [wq, s, b] = quantized(w, 32, 4);
+    const x = normal([P, 1, K], 22);
+    await mx.eval(wq, s, b, x);
+    const y = mx.quantizedMatmul(x, wq, s, b, true, 32, 4);
+    assertShape(y, [P, 1, N]);
+    const ref = reference(x, wq, s, b, true, 32, 4);
+    assertClose(await nums(y), await nums(ref), { rtol: 1e-4, atol: 1e-4 });
   });
 
   test('tiled quantizedMatmul runs in the 64x64 tile kernel, 4 codes per word load at 2/4/8 bits', async (ctx) => {

@@ -25,6 +25,8 @@ installGpuHooks({
       max_workgroup_storage_size: c.limits.maxComputeWorkgroupStorageSize,
       features: Object.entries(c.features).filter(([, v]) => v).map(([k]) => k).join(','),
       subgroup_matrix: c.subgroupMatrix?.configs.map((x) => `${x.componentType}x${x.resultComponentType} ${x.M}x${x.N}x${x.K}`).join('; ') ?? '',
+      // the one subgroup size where subgroups are runs of consecutive threads (0: not so)
+      subgroup_run: c.subgroupRun,
     };
   },
   tuning: async () => {
