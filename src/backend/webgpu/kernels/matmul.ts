@@ -220,11 +220,6 @@ function weightRows(cx: BuildCtx, b: MxArray, K: number, batch: number): { stora
 }
 
 /**
- * Emits `fn name(b, m, q) -> mat2x4<f32>`: values 8q..8q+7 of row m of x [batch, M, K]. A
- * stored, contiguous, 16-byte aligned f16/bf16/f32 x is read with vector loads; anything
- * else through its element function.
- */
-/**
  * The decode GEMVs' workgroup sum for F4_T threads: one slot per subgroup where the adapter's
  * subgroups are runs of one size (one barrier; 5% faster on an H100), else fold4_sg / fold4.
  */
@@ -234,6 +229,11 @@ export function fold4Shader(ctx: GpuContext, threads: number): string {
   return shader(ctx.features.subgroups ? 'fold4_sg' : 'fold4');
 }
 
+/**
+ * Emits `fn name(b, m, q) -> mat2x4<f32>`: values 8q..8q+7 of row m of x [batch, M, K]. A
+ * stored, contiguous, 16-byte aligned f16/bf16/f32 x is read with vector loads; anything
+ * else through its element function.
+ */
 export function emitX8(k: KernelBuilder, g: ExprGen, x: MxArray, name: string, M: number, K: number, lit = false): void {
   // lit: offsets and sizes as literals (not uniform reads)
   const P = lit ? { u32: (v: number) => `${v}u` } : k.p;
