@@ -83,6 +83,7 @@ export function expandDims(a: ArrayInput, axis: number | number[], opts?: Stream
  */
 export function transpose(a: ArrayInput, axes?: number[], opts?: StreamOpt): MxArray {
   const x = arr('transpose', a, opts);
+  if (axes !== undefined && !Array.isArray(axes)) throw new Error(`[transpose] axes must be an array of integers (or left out); got ${typeof axes === 'object' ? JSON.stringify(axes) : String(axes)}.`);
   const perm = axes === undefined ? [...Array(x.ndim).keys()].reverse() : axes.map((ax) => normAxis('transpose', ax, x.ndim));
   if (perm.length !== x.ndim || new Set(perm).size !== perm.length) {
     throw new Error(`[transpose] Axes [${axes?.join(', ')}] are not a permutation of an array with ${x.ndim} dimensions.`);

@@ -72,6 +72,8 @@ export const shapeSuite = suite('shape', (t) => {
     assertThrows(() => mx.reshape(x, [-1, -1]), /\[reshape\]/);
     assertThrows(() => mx.transpose(x, [0, 0]), /\[transpose\]/);
     assertThrows(() => mx.transpose(x, [0]), /\[transpose\]/);
+    // options passed where the axes go (JavaScript callers): a clear error, not a TypeError
+    assertThrows(() => mx.transpose(x, { stream: mx.cpu } as unknown as number[]), /\[transpose\] axes must be an array/);
     assertThrows(() => mx.squeeze(x, 0), /\[squeeze\]/);
     assertThrows(() => mx.expandDims(x, 4), /\[expandDims\]/);
     assertThrows(() => mx.broadcastTo(x, [3, 3]), /\[broadcastTo\]/);
