@@ -278,16 +278,16 @@ export const matmulSuite = suite('matmul', (t) => {
       for (const templateMajor of [true, false]) {
         const src = await fakeSubgroupMatrixKernel(templateMajor, () => mx.matmul(a, w.T), 'matmul_sm', fails);
         assert(src !== '', 'the subgroup-matrix kernel was generated');
-        // subgroup 1's second K step: A at row 0, column 16 (rows 40 apart); B^T's block of
-        // columns 32..47 at its row 32 + 16 (SM_SB = 40)
-        for (const want of ['enable chromium_experimental_subgroup_matrix;', 'enable f16;', 'alias SM_LEFT = subgroup_matrix_left<f16, 16, 16>;', 'const SM_TILE: u32 = 64u;', 'const MM_BT: bool = true;',
+        // 64x64 tiles step K by 64 (4 matrix steps): subgroup 1's second step: A at row 0,
+        // column 16 (rows 72 apart); B^T's block of columns 32..47 at its row 32 + 16 (SM_SB = 72)
+        for (const want of ['enable chromium_experimental_subgroup_matrix;', 'enable f16;', 'alias SM_LEFT = subgroup_matrix_left<f16, 16, 16>;', 'const SM_TILE: u32 = 64u;', 'const SM_BK: u32 = 64u;', 'const MM_BT: bool = true;',
           templateMajor ? 'subgroupMatrixLoad<SM_LEFT, row_major>(&sm_as, 16u, SM_SA)' : 'subgroupMatrixLoad<SM_LEFT>(&sm_as, 16u, false, SM_SA)',
-          templateMajor ? 'subgroupMatrixLoad<SM_RIGHT, col_major>(&sm_bs, 1296u, SM_SB)' : 'subgroupMatrixLoad<SM_RIGHT>(&sm_bs, 1296u, true, SM_SB)',
+          templateMajor ? 'subgroupMatrixLoad<SM_RIGHT, col_major>(&sm_bs, 2320u, SM_SB)' : 'subgroupMatrixLoad<SM_RIGHT>(&sm_bs, 2320u, true, SM_SB)',
           templateMajor ? 'subgroupMatrixStore<row_major>(&sm_cs, off, c, SM_N)' : 'subgroupMatrixStore(&sm_cs, off, c, false, SM_N)']) {
           assert(src.includes(want), `${templateMajor ? 'template' : 'bool'} spelling: ${want}`);
         }
         // every load at a constant offset, one case per subgroup (no bounds check from Tint)
-        assertEqual(src.match(/subgroupMatrixLoad<[^>]*>\(&sm_[ab]s, \d+u,/g)?.length, 4 * 2 * 4, 'loads at constant offsets');
+        assertEqual(src.match(/subgroupMatrixLoad<[^>]*>\(&sm_[ab]s, \d+u,/g)?.length, 4 * 4 * 4, 'loads at constant offsets');
         assert(!/subgroupMatrixLoad<[^>]*>\(&sm_[ab]s, [^\d]/.test(src), 'no load at a computed offset');
         // whole 64x64 tiles of stored float16: 8-byte loads of both operands
         assert(/fn sm_a4\([^{]*\{\s*return bh\d+\[/.test(src) && /fn sm_bt4\([^{]*\{\s*return bh\d+\[/.test(src), 'vector loads');
