@@ -40,7 +40,7 @@ export function matmulNode(cx: BuildCtx, n: MxArray, root: MxArray | null = null
   // large float products: 128x128 tiles with 16x8 or 8x8 per thread (shaders/matmul_big*.wgsl), from
   // as many tiles as fill the GPU (a default, or measured by mx.gpu.tuneMatmul)
   // subgroup-matrix units where the device has them for these inputs (matmul_sm.ts)
-  const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype, batch, M, N, true) : null;
+  const sm = A === 'f32' ? subgroupMatrixPlan(cx.ctx, a.dtype, b.dtype, batch, M, N, K) : null;
   const big = !sm && A === 'f32' && M >= 128 && N >= 128 && K >= 32 && batch * Math.ceil(M / 128) * Math.ceil(N / 128) >= cx.ctx.tuning.bigMinTiles;
   const pm = P.u32(M), pn = P.u32(N), pk = P.u32(K);
   const T = sm ? sm.tile : big ? 128 : 64;
