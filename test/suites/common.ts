@@ -246,7 +246,9 @@ export async function fakeSubgroupMatrixKernel(templateMajor: boolean, run: () =
   const lines: string[] = [];
   mx.setDebug({ logKernels: true, log: (m) => lines.push(m) });
   try {
-    await assertRejects(() => mx.eval(run()), fails);
+    // a float16 result's pack kernel (vec4<f16> stores) may be the first to fail, by runtime
+    const either = new RegExp(`${fails.source}|\\[gpu\\] Compiling the WebGPU kernel for [^\\n]* \\(pack\\) failed`);
+    await assertRejects(() => mx.eval(run()), either);
   } finally {
     mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
     ctx.subgroupMatrix = null;
