@@ -107,3 +107,31 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   const us = ts[ts.length >> 1];
   return { us, gbs: (2 * bytes) / us / 1e3 };
 }
+
+/**
+ * Keeps the GPU busy with back-to-back copies for `ms` milliseconds, so that timings start at
+ * full clocks: a lent H100 ran the first ~0.5 s of work after a few seconds of idleness at
+ * 345 MHz (kernels 4x slower; bench/results/matmul-sm-kstep-pack-h100-node-2026-11-26-s12.txt).
+ */
+export async function warmGpu(device: GPUDevice, ms: number, bytes = 64 * 2 ** 20): Promise<void> {
+  bytes = Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
+  const usage = GPUBufferUsage.STORAGE;
+  const a = device.createBuffer({ size: bytes, usage }), b = device.createBuffer({ size: bytes, usage });
+  const pipe = copyPipeline(device);
+  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
+  const groups = Math.ceil(bytes / 16 / 256);
+  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const enc = device.createCommandEncoder();
+    const p = enc.beginComputePass();
+    p.setPipeline(pipe);
+    p.setBindGroup(0, bg);
+    for (let i = 0; i < 20; i++) p.dispatchWorkgroups(gx, gy);
+    p.end();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }
+  a.destroy();
+  b.destroy();
+}

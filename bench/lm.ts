@@ -6,7 +6,7 @@
 import * as mx from '../src/index.ts';
 import * as nn from '../src/nn/index.ts';
 import { modelFromConfig, makePromptCache, evalCache, fuseProjections, type Config } from '../src/lm/index.ts';
-import { copyBandwidth } from './copy.ts';
+import { copyBandwidth, warmGpu } from './copy.ts';
 import { setReplay } from '../src/backend/webgpu/replay.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -43,6 +43,8 @@ const paramBytes = (m: nn.Module) => (mx.treeFlatten(m.parameters()) as [string,
 const device = await mx.gpu.init();
 const info = (device as any).adapterInfo;
 const adapter = info ? `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim() : 'unknown';
+// full clocks before anything is timed
+if (!tiny) await warmGpu(device, 1500);
 const { gbs: copy } = await copyBandwidth(device, tiny ? 16 * 2 ** 20 : 256 * 2 ** 20, tiny ? 5 : 20);
 const rows: Record<string, string | number>[] = [];
 const names = tiny ? ['tiny'] : (opt('models') ?? 'llama,qwen').split(',').map((k) => (k.startsWith('q') ? 'Qwen2.5-0.5B' : 'Llama-3.2-1B'));
