@@ -14,10 +14,20 @@ function copyPipeline(device: GPUDevice): GPUComputePipeline {
   return device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
 }
 
+/** Bytes capped at what one binding may hold (a software driver's limit can be below 256 MB). */
+const capped = (device: GPUDevice, bytes: number) => Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
+
+/** The bind group of a copy from `src` to `dst` and its workgroup grid for `bytes`. */
+function copyOf(device: GPUDevice, pipe: GPUComputePipeline, src: GPUBuffer, dst: GPUBuffer, bytes: number): { bg: GPUBindGroup; grid: [number, number] } {
+  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: dst } }] });
+  const groups = Math.ceil(bytes / 16 / 256);
+  const gx = Math.min(groups, 65535);
+  return { bg, grid: [gx, Math.ceil(groups / gx)] };
+}
+
 /** GB/s of a vec4 copy of `bytes` (capped at one binding), median of `reps` submits of 10 copies. */
 export async function copyBandwidth(device: GPUDevice, bytes: number, reps: number): Promise<{ gbs: number; bytes: number }> {
-  // never more than one binding may hold (a software driver's limit can be below 256 MB)
-  bytes = Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
+  bytes = capped(device, bytes);
   device.pushErrorScope('validation');
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const a = device.createBuffer({ size: bytes, usage });
@@ -27,9 +37,7 @@ export async function copyBandwidth(device: GPUDevice, bytes: number, reps: numb
   const marker = new Uint32Array([0x12345678, 0x9abcdef0, 0x0badf00d, 0xfeedface]);
   device.queue.writeBuffer(a, bytes - 16, marker);
   const pipe = copyPipeline(device);
-  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
-  const groups = Math.ceil(bytes / 16 / 256);
-  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const { bg, grid } = copyOf(device, pipe, a, b, bytes);
   const k = 10; // copies per submit, so the round trip does not dominate
   const run = async () => {
     const enc = device.createCommandEncoder();
@@ -37,7 +45,7 @@ export async function copyBandwidth(device: GPUDevice, bytes: number, reps: numb
       const p = enc.beginComputePass();
       p.setPipeline(pipe);
       p.setBindGroup(0, bg);
-      p.dispatchWorkgroups(gx, gy);
+      p.dispatchWorkgroups(...grid);
       p.end();
     }
     enc.copyBufferToBuffer(b, bytes - 16, probe, 0, 16);
@@ -75,11 +83,7 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   const usage = GPUBufferUsage.STORAGE;
   const bufs = Array.from({ length: 2 * count }, () => device.createBuffer({ size: bytes, usage }));
   const pipe = copyPipeline(device);
-  const bgs = Array.from({ length: count }, (_, i) => device.createBindGroup({
-    layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: bufs[2 * i] } }, { binding: 1, resource: { buffer: bufs[2 * i + 1] } }],
-  }));
-  const groups = Math.ceil(bytes / 16 / 256);
-  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const copies = Array.from({ length: count }, (_, i) => copyOf(device, pipe, bufs[2 * i], bufs[2 * i + 1], bytes));
   const set = device.createQuerySet({ type: 'timestamp', count: 2 });
   const res = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const out = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -88,9 +92,9 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
     const enc = device.createCommandEncoder();
     const p = enc.beginComputePass({ timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
     p.setPipeline(pipe);
-    for (const bg of bgs) {
-      p.setBindGroup(0, bg);
-      p.dispatchWorkgroups(gx, gy);
+    for (const c of copies) {
+      p.setBindGroup(0, c.bg);
+      p.dispatchWorkgroups(...c.grid);
     }
     p.end();
     enc.resolveQuerySet(set, 0, 2, res, 0);
@@ -114,20 +118,17 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
  * 345 MHz (kernels 4x slower; bench/results/matmul-sm-kstep-pack-h100-node-2026-11-26-s12.txt).
  */
 export async function warmGpu(device: GPUDevice, ms: number, bytes = 64 * 2 ** 20): Promise<void> {
-  bytes = Math.min(bytes, Math.floor(Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4096) * 4096);
-  const usage = GPUBufferUsage.STORAGE;
-  const a = device.createBuffer({ size: bytes, usage }), b = device.createBuffer({ size: bytes, usage });
+  bytes = capped(device, bytes);
+  const a = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE }), b = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
   const pipe = copyPipeline(device);
-  const bg = device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: a } }, { binding: 1, resource: { buffer: b } }] });
-  const groups = Math.ceil(bytes / 16 / 256);
-  const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+  const { bg, grid } = copyOf(device, pipe, a, b, bytes);
   const t0 = performance.now();
   while (performance.now() - t0 < ms) {
     const enc = device.createCommandEncoder();
     const p = enc.beginComputePass();
     p.setPipeline(pipe);
     p.setBindGroup(0, bg);
-    for (let i = 0; i < 20; i++) p.dispatchWorkgroups(gx, gy);
+    for (let i = 0; i < 20; i++) p.dispatchWorkgroups(...grid);
     p.end();
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();

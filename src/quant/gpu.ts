@@ -132,31 +132,33 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  let i = (b * ${pM} + m) * ${pN} + n;\n  qm_v = v;\n  out[i] = ${wideBits(epi.root.dtype, `${rf}(i)`)};\n}`);
     k.label = g.label(k.label);
   } else k.emit(`fn qm_store(b: u32, m: u32, n: u32, v: f32) {\n  out[(b * ${pM} + m) * ${pN} + n] = ${wideBits(T, narrow(T, 'v'))};\n}`);
-  k.emit(fn('qm_batch', '', 'u32', `  return ${gemv && M === 1 && biases && a.q.bits === 4 ? `${P}u` : p.u32(P)};`));
-  const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
-  // 4 and 8 bits over stored, aligned rows: a pack of 32 codes in 16 or 32 bytes (qm_pack4);
-  // sbHook: the pack's scale and bias (qm_sb)
   // lit: sizes, strides and offsets written into the code rather than read from the uniform
   // (the one-x-row 4-bit GEMV: 12% faster per call on an H100 at 4096^2; at 8 bits the same
   // made 4096x11008 10% slower per call, so 8 bits keep the uniforms)
-  const packHooks = (lit = false): boolean => {
+  const lit = gemv && M === 1 && !!biases && a.q.bits === 4 && !a.gather;
+  const u = lit ? (v: number) => `${v}u` : (v: number) => p.u32(v);
+  k.emit(fn('qm_batch', '', 'u32', `  return ${u(P)};`));
+  const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
+  // 4 and 8 bits over stored, aligned rows: a pack of 32 codes in 16 or 32 bytes (qm_pack4);
+  // sbHook: the pack's scale and bias (qm_sb)
+  const packHooks = (): boolean => {
     const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather && K % 32 === 0 ? g.accessOf(wq) : null;
     const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
     if (!acc || !src?.gpu || src.dtype !== uint32 || acc.offset % 4 !== 0 || W % 4 !== 0 || !isContiguous(wq.shape, acc.strides)) return false;
     const V = k.inputVec4(src);
-    const u = lit ? (v: number) => `${v}u` : (v: number) => p.u32(v);
     k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${u(acc.offset / 4)} + (${wb} * ${u(rows)} + n) * ${u(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
     return true;
   };
-  const sbHook = (lit = false) => {
-    // stored contiguous scales and biases: loads at literal offsets
-    const [as, ab] = lit && biases && !a.gather ? [g.accessOf(scales), g.accessOf(biases)] : [null, null];
-    const plain = (x: typeof as, arr: MxArray) => x?.src.kind === 'buf' && x.src.storage.gpu && isContiguous(arr.shape, x.strides) ? x : null;
-    const ps = plain(as, scales), pb = biases ? plain(ab, biases) : null;
-    if (ps?.src.kind === 'buf' && pb?.src.kind === 'buf') {
-      const LS = k.input(ps.src.storage), LB = k.input(pb.src.storage);
+  const sbHook = () => {
+    // with lit, stored contiguous scales and biases load at literal offsets
+    const plain = (arr: MxArray | null) => {
+      const x = lit && arr ? g.accessOf(arr) : null;
+      return x?.src.kind === 'buf' && x.src.storage.gpu && isContiguous(arr!.shape, x.strides) ? { ld: k.input(x.src.storage), offset: x.offset } : null;
+    };
+    const ps = plain(scales), pb = plain(biases);
+    if (ps && pb) {
       const gi = `(${wb} * ${rows}u + n) * ${G}u + pk * 32u / ${a.q.groupSize}u`;
-      k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  let gi = ${gi};\n  return vec2<f32>(f32(${LS}(${ps.offset}u + gi)), f32(${LB}(${pb.offset}u + gi)));`));
+      k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  let gi = ${gi};\n  return vec2<f32>(f32(${ps.ld}(${ps.offset}u + gi)), f32(${pb.ld}(${pb.offset}u + gi)));`));
     } else k.emit(fn('qm_sb', 'b: u32, n: u32, pk: u32', 'vec2<f32>', `  return qm_sbg(b, n, pk * 32u / ${a.q.groupSize}u);`));
   };
   if (gemv) {
@@ -164,13 +166,12 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     // constants: the kernels' loops over rows and bits then unroll
     k.emit(fn('qm_bits', '', 'u32', `  return ${a.q.bits}u;`));
     k.emit(fn('qm_rows', '', 'u32', `  return ${M}u;`));
-    const lit = M === 1 && !!biases && a.q.bits === 4;
-    k.emit(fn('qm_cols', '', 'u32', `  return ${lit ? `${N}u` : pN};`));
+    k.emit(fn('qm_cols', '', 'u32', `  return ${u(N)};`));
     k.emit(fn('qm_packs', '', 'u32', `  return ${K / 32}u;`));
     k.emit(fn('qm_blocks', '', 'u32', `  return ${p.u32(blocks)};`));
-    sbHook(lit);
+    sbHook();
     // 16-byte loads, 32 threads per row
-    if (packHooks(lit)) {
+    if (packHooks()) {
       emitX8(k, g, x, 'qm_x8', M, K, lit);
       if (M === 1 && biases) {
         // one row of x: 4 weight rows per workgroup share each x load

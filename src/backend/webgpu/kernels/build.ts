@@ -1,7 +1,7 @@
 // Builds the kernel(s) of one materialized node: free views, fused map kernels, and the
 // routine kernels (reductions, scans, matmul, scatter).
 import { MxArray, type Realized } from '../../../core/array.ts';
-import { contiguousStrides, isContiguous } from '../../../core/shape.ts';
+import { contiguousStrides } from '../../../core/shape.ts';
 import { isReduce, isScan, VIEW_PRIMS, type ParamsOf } from '../../../ir/primitive.ts';
 import type { BuildCtx } from '../segment.ts';
 import { mapKernel, mapKernel4 } from './map.ts';
@@ -106,14 +106,9 @@ function splitConcat(cx: BuildCtx, n: MxArray): Realized {
 /** A packed copy of value r of node n (which holds a 32-bit temporary of n's dtype). */
 export function packKernel(cx: BuildCtx, n: MxArray, r: Realized): Storage {
   const { k, g } = cx.kernel(`${n._node?.prim ?? 'array'} (pack)`);
-  // float16 held contiguously as float32 words, already rounded to float16: 16-byte loads and
-  // vec4<f16> stores, exact (H100: an f16 matmul's 4096x4096 result took 70 us as 2 values per thread)
-  const st = r.storage;
-  if (n.dtype.name === 'float16' && k.f16 && st.gpu && st.dtype === float32 && n.size % 4 === 0 && r.offset % 4 === 0 && isContiguous(n.shape, r.strides)) {
-    const V = k.inputVec4(st);
-    k.emit(`fn pk_four(i: u32) -> vec4<f32> {\n  return bitcast<vec4<f32>>(${V}[${k.p.u32(r.offset / 4)} + i / 4u]);\n}`);
-    return mapKernel4(cx, k, 'pk_four', n.dtype, n.size);
-  }
+  // float16 (values already rounded, so the conversion is exact) as elementwise maps store it:
+  // 4 per thread into vec4<f16> (H100: a 4096x4096 result took 70 us as 2 values per thread)
+  if (n.dtype.name === 'float16' && cx.ctx.features.shaderF16 && n.size % 4 === 0) return mapKernel4(cx, k, g.fn4Of(n), n.dtype, n.size);
   const fn = g.accessFn(g.realizedAccess(r, n.shape, n.dtype));
   return mapKernel(cx, k, fn, n.dtype, n.size);
 }
