@@ -1,5 +1,6 @@
 // Raw vec4 copy through WebGPU: the practical bandwidth limit of an adapter, the reference
 // both benchmarks (bench/ops.ts, bench/suite.ts) report against.
+import { spinAhead } from './clocks.ts';
 
 /** The copy kernel: one vec4 per thread, src to dst (a 2-D grid of 256-thread workgroups). */
 function copyPipeline(device: GPUDevice): GPUComputePipeline {
@@ -76,9 +77,10 @@ export async function copyBandwidth(device: GPUDevice, bytes: number, reps: numb
 /**
  * GPU time (timestamps) of `count` vec4 copies of `bytes` each between distinct buffers, back to
  * back in one pass: what streaming that many bytes costs where each kernel reads its own
- * buffer (null where the adapter has no timestamp-query).
+ * buffer (null where the adapter has no timestamp-query). `spin` ms of arithmetic (spinAhead) go
+ * ahead of each repetition.
  */
-export async function copyStreamGpu(device: GPUDevice, bytes: number, count: number, reps = 5): Promise<{ us: number; gbs: number } | null> {
+export async function copyStreamGpu(device: GPUDevice, bytes: number, count: number, reps = 5, spin = 0): Promise<{ us: number; gbs: number } | null> {
   if (!device.features.has('timestamp-query')) return null;
   const usage = GPUBufferUsage.STORAGE;
   const bufs = Array.from({ length: 2 * count }, () => device.createBuffer({ size: bytes, usage }));
@@ -89,6 +91,7 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   const out = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const ts: number[] = [];
   for (let r = 0; r <= reps; r++) {
+    if (spin) spinAhead(device, spin);
     const enc = device.createCommandEncoder();
     const p = enc.beginComputePass({ timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
     p.setPipeline(pipe);
@@ -112,27 +115,3 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   return { us, gbs: (2 * bytes) / us / 1e3 };
 }
 
-/**
- * Keeps the GPU busy with back-to-back copies for `ms` milliseconds, so that timings start at
- * full clocks: a lent H100 ran the first ~0.5 s of work after a few seconds of idleness at
- * 345 MHz (kernels 4x slower; bench/results/matmul-sm-kstep-pack-h100-node-2026-11-26-s12.txt).
- */
-export async function warmGpu(device: GPUDevice, ms: number, bytes = 64 * 2 ** 20): Promise<void> {
-  bytes = capped(device, bytes);
-  const a = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE }), b = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
-  const pipe = copyPipeline(device);
-  const { bg, grid } = copyOf(device, pipe, a, b, bytes);
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    const enc = device.createCommandEncoder();
-    const p = enc.beginComputePass();
-    p.setPipeline(pipe);
-    p.setBindGroup(0, bg);
-    for (let i = 0; i < 20; i++) p.dispatchWorkgroups(...grid);
-    p.end();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-  }
-  a.destroy();
-  b.destroy();
-}

@@ -10,6 +10,7 @@
 // warm-up repetitions first (shader compilation, pools), then the median of N. One extra
 // run reads the whole output back to check it against a float64 CPU reference (sampled
 // entries) and to give a checksum (float64 sum of the output) comparable across libraries.
+import { hotGpu } from './clocks.ts';
 import { copyBandwidth as rawCopyBandwidth } from './copy.ts';
 import { I64, onnxModel, scalarF32, type OnnxInit, type OnnxNode } from './onnx.ts';
 import { fmt } from './report.ts';
@@ -722,8 +723,9 @@ async function copyBandwidth(gpu: GPU, bytes: number, reps: number): Promise<{ g
 
 const now = () => performance.now();
 
-async function timeIt(fn: () => Promise<unknown>, reps: number, warm: number): Promise<{ median: number; min: number }> {
+async function timeIt(fn: () => Promise<unknown>, reps: number, warm: number, hot?: () => Promise<unknown>): Promise<{ median: number; min: number }> {
   for (let i = 0; i < warm; i++) await fn();
+  await hot?.();
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = now();
@@ -784,6 +786,11 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
   // that ran beside it.
   const order = [...ALL_LIBS.filter((l) => wanted.includes(l)), ...wanted.filter((l) => !(ALL_LIBS as readonly string[]).includes(l))];
   const benches = makeBenches(big, opts.kinds, opts.reps, opts.warm);
+  // big runs: a device of its own brings the GPU back to full clocks before each timing (set-up
+  // and compiles idle it; bench/clocks.ts), the same for every library
+  const spinDev = big ? await (await gpu.requestAdapter({ powerPreference: 'high-performance' }))?.requestDevice() ?? null : null;
+  if (spinDev) await hotGpu(spinDev, 3000, 6000);
+  const hot = spinDev ? () => hotGpu(spinDev) : undefined;
   const infos: LibInfo[] = [];
   const rows: Row[] = [];
   for (const name of order) {
@@ -807,7 +814,7 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
       try {
         c = await withTimeout(lib.make(b), caseMs, 'setup');
         const cc = c;
-        const t = await withTimeout(timeIt(() => cc.run(), b.reps, b.warm), caseMs, 'timing');
+        const t = await withTimeout(timeIt(() => cc.run(), b.reps, b.warm, hot), caseMs, 'timing');
         row.ms = t.median;
         row.minMs = t.min;
         row.reps = b.reps;
@@ -832,6 +839,7 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteResult> {
       log(`${b.label} | ${lib.name}: ${row.error ? `ERROR ${row.error}` : `${row.ms!.toFixed(3)} ms, ${fmt(row.value)} ${row.unit}, ${row.check}`}`);
     }
   }
+  spinDev?.destroy();
   // rows grouped by bench, libraries in run order
   rows.sort((x, y) => benches.findIndex((b) => b.label === x.bench) - benches.findIndex((b) => b.label === y.bench));
   return { runtime, adapter, copyGBs, copyBytes, libs: infos, rows, big };

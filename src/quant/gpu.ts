@@ -18,6 +18,16 @@ import type { QuantParams } from './layout.ts';
 const last = (s: Shape): number => s[s.length - 1];
 const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);
 const real = (st: Realized['storage'], shape: Shape): Realized => ({ storage: st, strides: contiguousStrides(shape), offset: 0 });
+/**
+ * Threads per workgroup of the one-row 4/8-bit GEMV (4 rows a workgroup) for `packs` packs of
+ * 32 values per row over `workgroups` workgroups. A grid of many waves (batched weights,
+ * experts) streamed faster with 64 threads at K = 4096 (2 packs each); one weight's grid is a
+ * single wave, where 128 threads finish sooner (lent H100, sessions 12-13).
+ */
+export function gemv4Threads(packs: number, workgroups: number): number {
+  if (packs === 128 && workgroups >= 8192) return 64;
+  return packs >= 128 ? 128 : packs >= 64 ? 64 : 32;
+}
 const fn = (name: string, args: string, ret: string, body: string): string => `fn ${name}(${args}) -> ${ret} {\n${body}\n}`;
 
 /** WGSL reading code k (u32 expr) of packed row r from loader `ld` (row length W words). */
@@ -175,7 +185,7 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
       emitX8(k, g, x, 'qm_x8', M, K, lit);
       if (M === 1 && biases) {
         // one row of x: 4 weight rows per workgroup share each x load
-        const packs = K / 32, T = packs >= 128 ? 128 : packs >= 64 ? 64 : 32;
+        const T = gemv4Threads(K / 32, P * Math.ceil(N / 4));
         k.label = k.label.replace('quantizedMatmul.gemv', 'quantizedMatmul.gemv4');
         k.emit(`const F4_T: u32 = ${T}u;\nconst QG_BITS: u32 = ${a.q.bits}u;`);
         k.emit(fold4Shader(cx.ctx, T));

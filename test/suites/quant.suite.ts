@@ -5,6 +5,7 @@
 import { suite } from '../harness/suite.ts';
 import { assert, assertClose, assertEqual, assertShape, assertThrows } from '../harness/assert.ts';
 import { checkGrads } from '../harness/grads.ts';
+import { gemv4Threads } from '../../src/quant/gpu.ts';
 import { cases } from '../fixtures/quant.gen.ts';
 import { fakeSubgroupMatrixKernel, mx, nums, onDevice, withKernels, type MxArray } from './common.ts';
 import * as nn from '../../src/nn/index.ts';
@@ -185,24 +186,44 @@ export const quantSuite = suite('quant', (t) => {
     }
   });
 
-  test('batched one-row GEMV over more than 65535 workgroups (a 2-D grid): every batch, none past the end', async () => {
-    // 65 weights of 4096 rows: 65 * 1024 workgroups of 4 rows. Random words, unit scales, zero
-    // biases and x = 1, so each output is its row's sum of codes (exact in f32).
-    const P = 65, N = 4096, K = 32, W = K / 8;
+  // Random 4-bit words with unit scales, zero biases and x = 1: each output is its row's sum of
+  // codes (exact in f32), so big batched grids are checked without a float reference.
+  async function rowSums(P: number, N: number, K: number): Promise<void> {
+    const W = K / 8;
     const words = new Uint32Array(P * N * W);
     let seed = 7;
     for (let i = 0; i < words.length; i++) words[i] = seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const want: number[] = [];
+    const want = new Float32Array(P * N);
     for (let r = 0; r < P * N; r++) {
       let t = 0;
-      for (let j = 0; j < W; j++) for (let c = 0; c < 8; c++) t += (words[r * W + j] >>> (4 * c)) & 15;
-      want.push(t);
+      for (let j = r * W; j < (r + 1) * W; j++) {
+        const w = words[j];
+        for (let c = 0; c < 32; c += 4) t += (w >>> c) & 15;
+      }
+      want[r] = t;
     }
     const wq = mx.array(words, mx.uint32).reshape([P, N, W]);
-    const s = mx.ones([P, N, 1]), b = mx.zeros([P, N, 1]), x = mx.ones([P, 1, K]);
+    const s = mx.ones([P, N, K / 32]), b = mx.zeros([P, N, K / 32]), x = mx.ones([P, 1, K]);
     const y = mx.quantizedMatmul(x, wq, s, b, true, 32, 4);
     assertShape(y, [P, 1, N]);
-    assertEqual(await nums(y), want);
+    assertEqual(await nums(y), Array.from(want), `P=${P} N=${N} K=${K}`);
+  }
+
+  test('batched one-row GEMV over more than 65535 workgroups (a 2-D grid): every batch, none past the end', async () => {
+    // 65 weights of 4096 rows: 65 * 1024 workgroups of 4 rows
+    await rowSums(65, 4096, 32);
+  });
+
+  test('batched one-row GEMV at K = 4096 over 8192 workgroups takes 64 threads a workgroup, and sums right', async (ctx) => {
+    assertEqual([gemv4Threads(128, 8191), gemv4Threads(128, 8192), gemv4Threads(129, 9000), gemv4Threads(64, 10)], [128, 64, 128, 64]);
+    const codes: string[] = [];
+    if (ctx.device === 'gpu') mx.setDebug({ logKernels: true, log: (m) => codes.push(m) });
+    try {
+      await rowSums(8, 4096, 4096);
+    } finally {
+      if (ctx.device === 'gpu') mx.setDebug({ logKernels: false, log: (m) => console.log(m) });
+    }
+    if (ctx.device === 'gpu') assert(codes.some((c) => c.includes('const F4_T: u32 = 64u;')), 'F4_T 64');
   });
 
   test('tiled quantizedMatmul runs in the 64x64 tile kernel, 4 codes per word load at 2/4/8 bits', async (ctx) => {
