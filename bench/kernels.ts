@@ -273,28 +273,37 @@ if (fast?.scaledDotProductAttention && want('sdpa')) {
     const us = await gpuTimes(() => sync([fast.scaledDotProductAttention(q, k, v, { scale: 1 / Math.sqrt(D), mask: 'causal' })]), 'fast.sdpa');
     if (us.length) rows.push({ bench: `SDPA prefill causal ${dt} L=${L}, GPU time`, value: (flops / (us[us.length - 1] / 1e6) / 1e9).toFixed(0), unit: 'GFLOP/s', ms: (us[us.length - 1] / 1e3).toFixed(3) });
   }
-  // decode: one query against a 4096-token GQA cache (8 KV heads), 16 distinct caches
-  const Lk = big ? 4096 : 256, Hkv = 8;
-  const kvs = Array.from({ length: REP }, (_, i) => [0, 1].map((j) => mx.random.normal([1, Hkv, Lk, D], mx.float32, 0, 1, { key: mx.random.key(10 + 2 * i + j) }).astype(mx.float16)));
-  const q1 = mx.random.normal([1, H, 1, D]).astype(mx.float16);
-  await mx.eval(q1, ...kvs.flat());
-  const ms = (await time(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), big ? 20 : 3)) / REP;
-  const bytes = 2 * Hkv * Lk * D * 2;
-  const gbs = bytes / (ms / 1e3) / 1e9;
-  rows.push({ bench: `SDPA decode f16 Lk=${Lk} Hq=${H} Hkv=${Hkv} D=${D}, wall per call`, value: gbs.toFixed(0), unit: 'GB/s of KV', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });
-  // GPU time of one call's kernels (partials + combine), median over the 16 calls
-  const us = await gpuTimes(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), 'fast.sdpa');
-  if (us.length) {
-    const per = us.reduce((a, b) => a + b, 0) / REP;
-    const g = bytes / (per / 1e6) / 1e9;
-    rows.push({ bench: `SDPA decode f16 Lk=${Lk}, GPU time (${us.length / REP} kernels)`, value: g.toFixed(0), unit: 'GB/s of KV', ms: (per / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });
-  }
-  // the 16 calls back to back in one pass, as the GEMV rows (each kernel timed alone above
-  // carries a pass's fixed cost)
-  const perRun = (await medianGpu(() => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) }))), 'run', 'timeRuns')) / REP;
-  if (perRun > 0) {
-    const g = bytes / (perRun / 1e6) / 1e9;
-    rows.push({ bench: `SDPA decode f16 Lk=${Lk}, GPU time (16 in one pass)`, value: g.toFixed(0), unit: 'GB/s of KV', ms: (perRun / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });
+  // decode: one query against a GQA cache (8 KV heads) of 4096 (and 16384) tokens, 16 distinct caches
+  for (const Lk of big ? [4096, 16384] : [256]) {
+    const Hkv = 8;
+    const kvs = Array.from({ length: REP }, (_, i) => [0, 1].map((j) => mx.random.normal([1, Hkv, Lk, D], mx.float32, 0, 1, { key: mx.random.key(10 + 2 * i + j) }).astype(mx.float16)));
+    const q1 = mx.random.normal([1, H, 1, D]).astype(mx.float16);
+    await mx.eval(q1, ...kvs.flat());
+    const run = () => sync(kvs.map(([k, v]) => fast.scaledDotProductAttention(q1, k, v, { scale: 1 / Math.sqrt(D) })));
+    const ms = (await time(run, big ? 20 : 3)) / REP;
+    const bytes = 2 * Hkv * Lk * D * 2;
+    const gbs = bytes / (ms / 1e3) / 1e9;
+    rows.push({ bench: `SDPA decode f16 Lk=${Lk} Hq=${H} Hkv=${Hkv} D=${D}, wall per call`, value: gbs.toFixed(0), unit: 'GB/s of KV', ms: ms.toFixed(4), ofCopy: (gbs / copy).toFixed(2) });
+    // GPU time of one call's kernels (partials + combine), median over the 16 calls
+    const us = await gpuTimes(run, 'fast.sdpa');
+    if (us.length) {
+      const per = us.reduce((a, b) => a + b, 0) / REP;
+      const g = bytes / (per / 1e6) / 1e9;
+      rows.push({ bench: `SDPA decode f16 Lk=${Lk}, GPU time (${us.length / REP} kernels)`, value: g.toFixed(0), unit: 'GB/s of KV', ms: (per / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });
+    }
+    // each kernel's own median (its label's prefix)
+    for (const part of ['fast.sdpa.vec', 'fast.sdpa.group', 'fast.sdpa.split', 'fast.sdpa.combine']) {
+      const t = await gpuTimes(run, part);
+      if (t.length) rows.push({ bench: `SDPA decode f16 Lk=${Lk}, ${part} alone, GPU time (median of ${t.length})`, value: median(t).toFixed(1), unit: 'µs' });
+    }
+    // the 16 calls back to back in one pass, as the GEMV rows (each kernel timed alone above
+    // carries a pass's fixed cost)
+    const perRun = (await medianGpu(run, 'run', 'timeRuns')) / REP;
+    if (perRun > 0) {
+      const g = bytes / (perRun / 1e6) / 1e9;
+      rows.push({ bench: `SDPA decode f16 Lk=${Lk}, GPU time (16 in one pass)`, value: g.toFixed(0), unit: 'GB/s of KV', ms: (perRun / 1e3).toFixed(4), ofCopy: (g / copy).toFixed(2) });
+    }
+    for (const a of kvs.flat()) a.dispose();
   }
 }
 

@@ -21,12 +21,17 @@ export const PREFILL_WORKGROUP_BYTES = 24576;
 const SPLIT_WG = 64;
 // keys per split workgroup: small, so one decode row spreads over many workgroups
 const CHUNK = 64;
-// the vectorised decode kernel (shaders/fast_sdpa_vec.wgsl)
+// the vectorised decode kernel (shaders/fast_sdpa_vec.wgsl) and its keys per workgroup: 32 (at
+// least one per slot of D / 8 threads); 64 took 9-13% longer on an H100
 const VEC_WG = 128;
-const COMBINE_WG = 128;
+const vecChunk = (D: number) => Math.max(32, VEC_WG / (D / 8));
+// the combine pass: workgroups of 16 chunk groups x 16 columns of one row, 16 chunks a round
+// (on an H100, 8 x 32 and 8 chunks a round: 4096 keys 12 against 11 us alone, 16384: 24 against 13)
+const COMBINE_GROUPS = 16;
+const COMBINE_COLS = 16;
 
 /** Workgroup bytes of fast_sdpa_vec.wgsl for head dim D and rep query heads per kv head. */
-const vecBytes = (D: number, rep: number) => CHUNK * (D / 8 + 1) * 16 + rep * D * 4 + rep * CHUNK * 4 + VEC_WG * 64 + rep * 64 + rep * 8;
+const vecBytes = (D: number, rep: number) => vecChunk(D) * (D / 8 + 1) * 16 + rep * D * 4 + rep * vecChunk(D) * 4 + VEC_WG * 64 + rep * 64 + rep * 8;
 
 /**
  * 16-byte loads of row j of head bh (batch * heads + head) of x [B, H, L, D] (queries, or a
@@ -132,29 +137,30 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
     cx.push(k.build('fast_sdpa', 'sdpa_flash', out.storage.gpu!.buffer, grid(B * Hq * qblocks, maxDim)));
     return [out];
   }
-  // decode: partials over key chunks, then one thread per output element combines them
-  const chunks = Math.ceil(Lk / CHUNK);
+  // decode: partials over key chunks, then a pass that combines them
+  const Hk = ins[1].shape[1], rep = Hq / Hk;
+  const groups = B * Hk;
+  const { k, g } = cx.kernel('fast.sdpa.split');
+  hooks(k, g, ins, a, DM);
+  // float16/bfloat16 caches with contiguous rows: 16-byte loads (shaders/fast_sdpa_vec.wgsl)
+  const vecShape = Lq === 1 && rep <= 8 && D === Dv && [16, 32, 64, 128].includes(D) && vecBytes(D, rep) <= cx.ctx.limits.maxComputeWorkgroupStorageSize;
+  const kr = vecShape ? rowsVec(k, g, ins[1]) : null;
+  const vr = kr?.per === 8 ? rowsVec(k, g, v) : null;
+  const chunk = kr && vr && kr.dt === vr.dt ? vecChunk(D) : CHUNK;
+  const chunks = Math.ceil(Lk / chunk);
   const part = cx.temp(float32, rows * chunks * (Dv + 2), 'sdpa partials');
   {
-    const { k, g } = cx.kernel('fast.sdpa.split');
-    hooks(k, g, ins, a, DM);
     const P = k.p;
     k.emit(`const SD_WG: u32 = ${SPLIT_WG}u;\nconst SD_CMAX: u32 = ${CHUNK}u;\nconst SD_VU: u32 = 8u;`);
-    k.emit(`fn sd_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn sd_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn sd_chunk() -> u32 {\n  return ${P.u32(CHUNK)};\n}`);
+    k.emit(`fn sd_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn sd_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn sd_chunk() -> u32 {\n  return ${P.u32(chunk)};\n}`);
     k.emit('fn sd_part(at: u32, v: f32) {\n  out[at] = bitcast<u32>(v);\n}');
     // one token with grouped heads: the query heads of a kv head share one pass over its keys
     // (when that still leaves enough workgroups: short caches keep one per query head)
-    const Hk = ins[1].shape[1], rep = Hq / Hk;
-    const groups = B * Hk;
     const group = (k: KernelBuilder) => k.emit(`const SD_REP: u32 = ${rep}u;\nfn sd_groups() -> u32 {\n  return ${P.u32(groups)};\n}\nfn sd_group_rows(g: u32) -> u32 {\n  return g * SD_REP;\n}`);
-    // float16/bfloat16 caches with contiguous rows: 16-byte loads (shaders/fast_sdpa_vec.wgsl)
-    const vecShape = Lq === 1 && rep <= 8 && D === Dv && [16, 32, 64, 128].includes(D) && vecBytes(D, rep) <= cx.ctx.limits.maxComputeWorkgroupStorageSize;
-    const kr = vecShape ? rowsVec(k, g, ins[1]) : null;
-    const vr = kr?.per === 8 ? rowsVec(k, g, v) : null;
     if (kr && vr && kr.dt === vr.dt) {
       k.label = k.label.replace('fast.sdpa.split', 'fast.sdpa.vec');
       group(k);
-      k.emit(`const SV_WG: u32 = ${VEC_WG}u;\nconst SV_CH: u32 = ${CHUNK}u;\nconst SV_L: u32 = ${D / 8}u;`);
+      k.emit(`const SV_WG: u32 = ${VEC_WG}u;\nconst SV_CH: u32 = ${chunk}u;\nconst SV_L: u32 = ${D / 8}u;`);
       k.emit(`fn sv_k16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${kr.at('bh', 'j', 'p')};\n}\nfn sv_v16(bh: u32, j: u32, p: u32) -> vec4<u32> {\n  return ${vr.at('bh', 'j', 'p')};\n}`);
       k.emit(`fn sv_dec(w: u32) -> vec2<f32> {\n  return ${kr.dec('w')};\n}`);
       cx.push(k.build('fast_sdpa_vec', 'sdpa_vec', part.gpu!.buffer, grid(groups * chunks, maxDim)));
@@ -163,15 +169,17 @@ export function sdpaGpu(cx: BuildCtx, ins: MxArray[], outs: Spec[], a: SdpaAttrs
       cx.push(k.build('fast_sdpa_group', 'sdpa_group', part.gpu!.buffer, grid(groups * chunks, maxDim)));
     } else cx.push(k.build('fast_sdpa_split', 'sdpa_split', part.gpu!.buffer, grid(rows * chunks, maxDim)));
   }
-  // one workgroup per row merges its chunks (shaders/fast_sdpa_combine.wgsl)
-  const { k, g } = cx.kernel('fast.sdpa.combine');
-  const P = k.p;
-  const pl = k.input(part);
-  const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${P.u32(Lq)}) % ${P.u32(Hq)})` : NEG;
-  k.emit(`const CB_WG: u32 = ${COMBINE_WG}u;\nconst CB_DN: u32 = ${Math.ceil(Dv / COMBINE_WG)}u;`);
-  k.emit(`fn cb_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn cb_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn cb_dv() -> u32 {\n  return ${Dv}u;\n}`);
-  k.emit(`fn cb_part(i: u32) -> f32 {\n  return ${pl}(i);\n}\nfn cb_sink(r: u32) -> f32 {\n  return ${sink};\n}\nfn cb_l0() -> f32 {\n  return ${a.sinks ? '1.0' : '0.0'};\n}`);
-  k.emit(`fn cb_store(r: u32, d: u32, o: f32) {\n  out[r * ${P.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
-  cx.push(k.build('fast_sdpa_combine', 'sdpa_combine', out.storage.gpu!.buffer, grid(rows, maxDim)));
+  {
+    // workgroups of 16 columns of a row merge its chunks (shaders/fast_sdpa_combine.wgsl)
+    const { k, g } = cx.kernel('fast.sdpa.combine');
+    const P = k.p;
+    const pl = k.input(part);
+    const sink = a.sinks ? `${g.fnOf(ins[ins.length - 1])}((r / ${P.u32(Lq)}) % ${P.u32(Hq)})` : NEG;
+    k.emit(`const CB_G: u32 = ${COMBINE_GROUPS}u;\nconst CB_COLS: u32 = ${COMBINE_COLS}u;\nconst CB_U: u32 = 16u;`);
+    k.emit(`fn cb_rows() -> u32 {\n  return ${P.u32(rows)};\n}\nfn cb_chunks() -> u32 {\n  return ${P.u32(chunks)};\n}\nfn cb_dv() -> u32 {\n  return ${Dv}u;\n}`);
+    k.emit(`fn cb_part(i: u32) -> f32 {\n  return ${pl}(i);\n}\nfn cb_sink(r: u32) -> f32 {\n  return ${sink};\n}\nfn cb_l0() -> f32 {\n  return ${a.sinks ? '1.0' : '0.0'};\n}`);
+    k.emit(`fn cb_store(r: u32, d: u32, o: f32) {\n  out[r * ${P.u32(Dv)} + d] = bitcast<u32>(o);\n}`);
+    cx.push(k.build('fast_sdpa_combine', 'sdpa_combine', out.storage.gpu!.buffer, grid(rows * Math.ceil(Dv / COMBINE_COLS), maxDim)));
+  }
   return [out];
 }

@@ -103,6 +103,9 @@ export const fastSuite = suite('fast', (t) => {
       // B, Hq, Hkv, Lq, Lk, D
       [2, 4, 2, 9, 20, 8], [1, 2, 1, 40, 70, 64], [1, 2, 2, 33, 33, 40], [1, 2, 2, 70, 90, 16], [1, 2, 1, 20, 30, 12],
       [1, 4, 1, 1, 300, 8], [2, 6, 2, 1, 70, 16], [2, 8, 4, 1, 2050, 8],
+      // decode over 71 chunks of 64 keys (the combine pass walks them in two rounds) and 40
+      // value columns (two column slices, the second part-filled)
+      [1, 4, 2, 1, 4500, 40],
     ];
     cases.forEach(([B, Hq, Hk, Lq, Lk, D], c) => {
       const q = rnd([B, Hq, Lq, D], 30 + c), k = rnd([B, Hk, Lk, D], 40 + c), v = rnd([B, Hk, Lk, D], 50 + c);
@@ -197,7 +200,7 @@ export const fastSuite = suite('fast', (t) => {
       // B, Hq, Hkv, Lk, D, cache rows (0: exactly Lk), dtype
       [1, 8, 2, 300, 128, 0, mx.float16], [2, 4, 4, 70, 64, 96, mx.float16], [1, 8, 1, 129, 32, 0, mx.bfloat16],
       [1, 6, 2, 64, 16, 0, mx.float16], [1, 14, 2, 1000, 64, 1024, mx.bfloat16],
-      // fewer keys than a chunk; more than 128 chunks (the combine pass takes them 128 at a time)
+      // fewer keys than a chunk; more than 128 chunks (the combine pass walks them in rounds)
       [1, 4, 2, 5, 64, 0, mx.float16], [1, 2, 1, 8300, 16, 0, mx.float16],
     ];
     for (const [c, [B, Hq, Hk, Lk, D, rows, dt]] of cases.entries()) {
