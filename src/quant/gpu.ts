@@ -151,10 +151,17 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
   const maxDim = cx.ctx.limits.maxComputeWorkgroupsPerDimension;
   // 4 and 8 bits over stored, aligned rows: a pack of 32 codes in 16 or 32 bytes (qm_pack4);
   // sbHook: the pack's scale and bias (qm_sb)
-  const packHooks = (): boolean => {
+  // stored contiguous 4/8-bit weights whose packs of 32 codes load as 16-byte words
+  const packSource = () => {
     const acc = (a.q.bits === 4 || a.q.bits === 8) && !a.gather && K % 32 === 0 ? g.accessOf(wq) : null;
     const src = acc?.src.kind === 'buf' ? acc.src.storage : null;
-    if (!acc || !src?.gpu || src.dtype !== uint32 || acc.offset % 4 !== 0 || W % 4 !== 0 || !isContiguous(wq.shape, acc.strides)) return false;
+    if (!acc || !src?.gpu || src.dtype !== uint32 || acc.offset % 4 !== 0 || W % 4 !== 0 || !isContiguous(wq.shape, acc.strides)) return null;
+    return { acc, src };
+  };
+  const packHooks = (): boolean => {
+    const ps = packSource();
+    if (!ps) return false;
+    const { acc, src } = ps;
     const V = k.inputVec4(src);
     k.emit(fn('qm_pack4', 'b: u32, n: u32, pk: u32, h: u32', 'vec4<u32>', `  return ${V}[${u(acc.offset / 4)} + (${wb} * ${u(rows)} + n) * ${u(W / 4)} + pk * ${a.q.bits / 4}u + h];`));
     return true;
@@ -204,7 +211,8 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     // the 64x64 float tile kernel (shaders/matmul.wgsl) over the weight as a K x N matrix
     // (stored [N, K] with transpose, so B's K axis is contiguous), dequantized as tiles load;
     // float16 x on a device with f16 subgroup-matrix units: those (weights dequantized to f16)
-    const sm = subgroupMatrixPlan(cx.ctx, x.dtype, x.dtype, P, M, N);
+    // packed transposed weights may take K steps of two packs on small tiles (as float products)
+    const sm = subgroupMatrixPlan(cx.ctx, x.dtype, x.dtype, P, M, N, a.transpose && packSource() ? K : 0);
     if (sm) k.label = k.label.replace('quantizedMatmul.tiled', 'quantizedMatmul.sm');
     const T = sm ? sm.tile : 64;
     const tm = Math.ceil(M / T), tn = Math.ceil(N / T);
@@ -237,8 +245,8 @@ export function qmmGpu(cx: BuildCtx, ins: MxArray[], out: Spec, a: QmmAttrs, epi
     if (sm) {
       // float16 x stored as such, in whole tiles: 8-byte loads of 4 values
       const fx = !a.gather && sm.config.componentType === 'f16' && M % sm.tile === 0 && K % sm.bk === 0 ? halfFour(k, g, x, [K, 1], M * K) : null;
-      // transposed 4- and 8-bit weights in K steps of one pack: each row's pack loads whole
-      const packed = a.transpose && sm.bk === 32 && (sm.tile === 64 || sm.tile === 128) && packHooks();
+      // transposed 4- and 8-bit weights in K steps of one or two packs: packs load whole
+      const packed = a.transpose && ((sm.bk === 32 && (sm.tile === 64 || sm.tile === 128)) || (sm.bk === 64 && sm.tile === 64)) && packHooks();
       if (packed) {
         sbHook();
         k.emit(`const QB_BITS: u32 = ${a.q.bits}u;`);

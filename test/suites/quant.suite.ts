@@ -288,7 +288,7 @@ export const quantSuite = suite('quant', (t) => {
 
   // the packed-weight staging of the subgroup-matrix kernel as generated for a device with f16
   // units (this one has none, so compiling it fails and the source is what is checked)
-  test('subgroup-matrix quantizedMatmul source: one pack of 32 codes per row and K step', async (ctx) => {
+  test('subgroup-matrix quantizedMatmul source: one pack of 32 codes per row and K step, two where K is a multiple of 64', async (ctx) => {
     if (ctx.device !== 'gpu') return;
     const cur = (await import('../../src/backend/webgpu/context.ts')).currentContext()!;
     if (cur.subgroupMatrix) return; // the test above runs the kernel itself there
@@ -299,9 +299,15 @@ export const quantSuite = suite('quant', (t) => {
       const [wq, s, b] = quantized(w, 64, bits);
       await mx.eval(wq, s, b, x, x2);
       const src = await fakeSubgroupMatrixKernel(true, () => mx.quantizedMatmul(x, wq, s, b, true, 64, bits), 'matmul_sm', fails);
-      for (const want of [`const QB_BITS: u32 = ${bits}u;`, bits === 4 ? 'let w = qm_pack4(b, n, p, 0u);' : 'smq_w0 = qm_pack4(b, n, p, h);', 'smq_sb = qm_sb(b, n, p);', 'fn sm_put_b(li: u32)', 'const SM_PREFETCH: bool = true;', 'const SM_TILE: u32 = 64u;']) {
+      for (const want of [`const QB_BITS: u32 = ${bits}u;`, bits === 4 ? 'let w = qm_pack4(b, n, p, 0u);' : 'smq_w0 = qm_pack4(b, n, p, h);', 'smq_sb = qm_sb(b, n, p);', 'fn sm_put_b(li: u32)', 'const SM_PREFETCH: bool = true;', 'const SM_TILE: u32 = 64u;', 'const SM_BK: u32 = 64u;']) {
         assert(src.includes(want), `${bits} bits: ${want}`);
       }
+      // K = 160: steps of one pack
+      const [wq3, s3, b3] = quantized(normal([136, 160], 26, 'float16'), 32, bits);
+      const x3 = normal([70, 160], 27, 'float16');
+      await mx.eval(wq3, s3, b3, x3);
+      const src3 = await fakeSubgroupMatrixKernel(true, () => mx.quantizedMatmul(x3, wq3, s3, b3, true, 32, bits), 'matmul_sm', fails);
+      assert(src3.includes('const SM_BK: u32 = 32u;') && src3.includes('smq_sb = qm_sb(b, n, p);'), `${bits} bits, K = 160: one pack a step`);
       assert(!src.includes('var<private> sm_rb'), `${bits} bits: no 4-value B staging`);
       // not transposed: B's rows run along N, so the 4-value staging stays
       const src2 = await fakeSubgroupMatrixKernel(true, () => mx.quantizedMatmul(x2, wq, s, b, false, 64, bits), 'matmul_sm', fails);
