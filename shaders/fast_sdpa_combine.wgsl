@@ -3,8 +3,8 @@
 // outputs). A workgroup of CB_G * CB_COLS threads takes CB_COLS output columns of one row: the
 // chunks' maxima fold across it, then each of its CB_G groups of CB_COLS lanes walks every
 // CB_G-th block of CB_U chunks, a lane per column, with a block's loads in flight together;
-// the groups' sums fold through workgroup memory. (One workgroup per row, a column per thread,
-// left 32 rows to 32 SMs and its loads one chunk deep: 14 us for 64 chunks on an H100.)
+// the groups' sums fold through workgroup memory. (One workgroup per row with a column per
+// thread kept 32 rows on 32 SMs, 8 chunks' loads in flight: 14 us for 64 chunks on an H100.)
 // Hooks: const CB_G, CB_COLS, CB_U; cb_rows(), cb_chunks(), cb_dv(), cb_part(i) -> f32
 // (partials), cb_sink(r) (the row's sink logit, or -3.4028234e38), cb_l0() (1.0 with sinks,
 // else 0.0), cb_store(r, d, o); mxb_fold_row (rows.wgsl).
