@@ -114,4 +114,3 @@ export async function copyStreamGpu(device: GPUDevice, bytes: number, count: num
   const us = ts[ts.length >> 1];
   return { us, gbs: (2 * bytes) / us / 1e3 };
 }
-

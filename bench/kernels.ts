@@ -43,10 +43,13 @@ const sync = async (ys: mx.MxArray[]) => {
 };
 
 /** GPU time per kernel (timestamp queries, µs), by label prefix, of one evaluation. */
-async function gpuTimes(fn: () => Promise<void>, prefix: string, mode: 'timeKernels' | 'timeRuns' = 'timeKernels'): Promise<number[]> {
-  // an untimed run first: a first run compiles its kernels, and the GPU idles meanwhile
-  await fn();
-  await hot();
+async function gpuTimes(fn: () => Promise<void>, prefix: string, mode: 'timeKernels' | 'timeRuns' = 'timeKernels', first = true): Promise<number[]> {
+  // first of a series: an untimed run (it compiles its kernels, and the GPU idles meanwhile)
+  // and the clock check; later ones keep the clocks up with the spin below
+  if (first) {
+    await fn();
+    await hot();
+  }
   const us: number[] = [];
   mx.setDebug({ [mode]: true, log: (m) => {
     const r = /^\[gpu time\] (.*): ([0-9.]+) us/.exec(m);
@@ -66,7 +69,7 @@ const median = (xs: number[]) => xs[xs.length >> 1];
 /** Median over repeated evaluations of the longest GPU time (µs) whose label starts with `prefix`. */
 async function medianGpu(fn: () => Promise<void>, prefix: string, mode: 'timeKernels' | 'timeRuns' = 'timeKernels'): Promise<number> {
   const ts: number[] = [];
-  for (let r = 0; r < (big ? 7 : 2); r++) ts.push(Math.max(0, ...await gpuTimes(fn, prefix, mode)));
+  for (let r = 0; r < (big ? 7 : 2); r++) ts.push(Math.max(0, ...await gpuTimes(fn, prefix, mode, r === 0)));
   return median(ts.sort((a, b) => a - b));
 }
 
@@ -146,7 +149,7 @@ if (want('matmul') && big) {
 /** A row from one product's kernel times (median of 5 runs), when the adapter has timestamps. */
 async function gpuRow(bench: string, flops: number, sm: boolean, fn: () => Promise<void>, prefix: string): Promise<void> {
   const us: number[] = [];
-  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(fn, prefix));
+  for (let r = 0; r < 5; r++) us.push(...await gpuTimes(fn, prefix, 'timeKernels', r === 0));
   us.sort((a, b) => a - b);
   if (!us.length) return;
   const g = flops / (median(us) / 1e6) / 1e9;

@@ -1,10 +1,11 @@
 // Matmul probe (session 12): float16 products on subgroup-matrix units, A @ B and x @ W^T at
 // prefill shapes, with each kernel's GPU time (the product and the pack of its float16 result),
-// after a check against the CPU device and a 1.5 s warm-up (GPU clocks drop when it idles).
+// after a check against the CPU device and a clock warm-up (GPU clocks drop when it idles).
 //   npx esbuild bench/matmul-probe.ts --bundle --format=esm --platform=node --external:webgpu --outfile=dist/gpu/matmul-probe.mjs
 //   node dist/gpu/matmul-probe.mjs     (results: bench/results/matmul-sm-kstep-pack-*-s12.txt)
 import * as mx from '../src/index.ts';
-await mx.gpu.init();
+import { hotGpu } from './clocks.ts';
+const device = await mx.gpu.init();
 // correctness: GPU against the CPU device on whole and partial tiles, A@B and x@W^T
 for (const [M, K, N] of [[256, 512, 384], [200, 96, 136]]) {
   for (const bt of [false, true]) {
@@ -18,13 +19,8 @@ for (const [M, K, N] of [[256, 512, 384], [200, 96, 136]]) {
     console.log(`check ${M}x${K}x${N} ${bt ? 'W^T' : 'A@B'}: worst rel err ${worst.toExponential(2)} ${worst < 2e-2 ? 'ok' : 'BAD'}`);
   }
 }
-// warm the GPU up (clocks drop after a second or so of idleness)
-{
-  const a = mx.random.normal([4096, 4096]).astype(mx.float16);
-  await mx.eval(a);
-  const t0 = Date.now();
-  while (Date.now() - t0 < 1500) await mx.eval(mx.matmul(a, a));
-}
+// full clocks first (they drop after a second or so of idleness; bench/clocks.ts)
+await hotGpu(device, 3000, 6000);
 const shapes: [string, number, number, number, boolean][] = [
   ['A@B 2048^3', 2048, 2048, 2048, false], ['x@W^T 2048^3', 2048, 2048, 2048, true],
   ['x[512,2048]@W^T W[8192,2048]', 512, 2048, 8192, true], ['x[512,8192]@W^T W[2048,8192]', 512, 8192, 2048, true],

@@ -92,16 +92,17 @@ export interface SubgroupMatrixPlan {
  * f32-result shape on the adapter, subgroups of 32, and the tiles fitting workgroup memory.
  * Big tiles from as many tiles as the 128x128 tile kernel would take (ctx.tuning.bigMinTiles).
  */
-export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: number, M: number, N: number, floatK = 0): SubgroupMatrixPlan | null {
+export function subgroupMatrixPlan(ctx: GpuContext, a: Dtype, b: Dtype, batch: number, M: number, N: number, deepK = 0): SubgroupMatrixPlan | null {
   const t = a.name !== b.name ? null : a.name === 'float16' ? 'f16' : a.name === 'float32' ? 'f32' : null;
   const config = t ? squareConfigs(ctx, t)[0] : undefined;
   if (!config) return null;
   const big = 8 * config.M;
   const r = batch * Math.ceil(M / big) * Math.ceil(N / big) >= ctx.tuning.bigMinTiles ? 4 : 2;
-  // floatK (a float product's K, a multiple of 4 matrix steps): the small tiles step K by 4
-  // matrices, half the barriers per product (H100, 16x16x16 f16: x [512, 8192] @ W^T 72 -> 110
-  // TFLOP/s, 1024^3 62 -> 71); the big tiles keep 2 (4 halved their speed)
-  const deep = r === 2 && config.K === 16 && floatK > 0 && floatK % (4 * config.K) === 0;
+  // deepK (the product's K where its loads can take steps of 4 matrices, else 0), a multiple of
+  // 4 matrix steps: the small tiles step K by 4 matrices, half the barriers per product (H100,
+  // 16x16x16 f16: x [512, 8192] @ W^T 72 -> 110 TFLOP/s, 1024^3 62 -> 71); the big tiles keep 2
+  // (4 halved their speed)
+  const deep = r === 2 && config.K === 16 && deepK > 0 && deepK % (4 * config.K) === 0;
   const tile = 2 * r * config.M, bk = (deep ? 4 : 2) * config.K;
   const bytes = 2 * tile * (bk + tile / 8) * (t === 'f16' ? 2 : 4) + 4 * config.M * config.N * 4;
   // every thread loads whole groups of 4 values of each tile (tile * bk / 4 a multiple of 128)
